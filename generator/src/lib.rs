@@ -1,0 +1,21 @@
+//! The Cloud Controller contract toolkit's library: it reads an OpenAPI 3.0 document,
+//! generates Rust code from it, and validates JSON payloads against it.
+//!
+//! Two pipelines share the loaded [`Spec`]:
+//!
+//! * code generation: [`codegen::generate`] — load → check → lower to [`ir`] → emit
+//!   tokens → render text;
+//! * contract validation: [`validate::Validator`] — the spec's schemas converted to JSON
+//!   Schema once ([`validate::dialect`]), compiled per target on first use, and run over
+//!   payloads, reporting every violation.
+//!
+//! The library does no file IO: callers hand it text and get text or findings back.
+#![deny(missing_docs)]
+
+pub mod diagnostic;
+pub mod pointer;
+pub mod spec;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use spec::Spec;

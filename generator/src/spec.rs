@@ -1,0 +1,199 @@
+//! Loading an OpenAPI 3.0 document from YAML or JSON text.
+//!
+//! The document is kept twice: as a plain JSON tree (`raw`), which the validator and
+//! every JSON-pointer lookup use, and as typed `openapiv3` data (`api`), which code
+//! generation lowers from. Both come from the same text.
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostics;
+use crate::pointer;
+
+/// HTTP methods an OpenAPI path item may hold, in the order operations are listed.
+pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// A loaded OpenAPI 3.0 document.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The document's name, used in diagnostics (usually its path).
+    pub name: String,
+    /// The document as a JSON tree.
+    pub raw: Value,
+    /// The document as typed OpenAPI 3.0 data.
+    pub api: openapiv3::OpenAPI,
+}
+
+/// One operation of the document, located by its method and path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRef {
+    /// The `operationId`, if the operation has one.
+    pub id: Option<String>,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// The path template, e.g. `/v3/processes/{guid}`.
+    pub path: String,
+    /// JSON pointer of the operation object.
+    pub pointer: String,
+}
+
+impl Spec {
+    /// Parses YAML or JSON text (JSON is YAML) into a spec, or explains why it cannot.
+    pub fn from_text(name: &str, text: &str) -> Result<Spec, Diagnostics> {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
+            let position = error.location().map(|l| (l.line(), l.column()));
+            Diagnostics::one(name, "", position, format!("not a YAML or JSON document: {error}"))
+        })?;
+        let raw = yaml_to_json(yaml);
+        let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
+        if !version.starts_with("3.0.") {
+            let found = if version.is_empty() { "no `openapi` version".to_string() } else { format!("`openapi: {version}`") };
+            return Err(Diagnostics::one(
+                name,
+                "/openapi",
+                None,
+                format!("only OpenAPI 3.0.x documents are supported, found {found}"),
+            ));
+        }
+        let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
+            let (pointer, message) = locate_structural_error(&raw)
+                .unwrap_or_else(|| (path_to_pointer(error.path()), error.inner().to_string()));
+            Diagnostics::one(name, &pointer, None, format!("not a valid OpenAPI 3.0 document: {message}"))
+        })?;
+        Ok(Spec { name: name.to_string(), raw, api })
+    }
+
+    /// Every operation, in document order of paths and in [`METHODS`] order within one.
+    pub fn operations(&self) -> Vec<OperationRef> {
+        let mut operations = Vec::new();
+        let Some(paths) = self.raw.get("paths").and_then(Value::as_object) else {
+            return operations;
+        };
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(operation) = item.get(method) {
+                    operations.push(OperationRef {
+                        id: operation.get("operationId").and_then(Value::as_str).map(str::to_string),
+                        method: method.to_ascii_uppercase(),
+                        path: path.clone(),
+                        pointer: pointer::push(&pointer::push("/paths", path), method),
+                    });
+                }
+            }
+        }
+        operations
+    }
+}
+
+/// Converts YAML to JSON, turning non-string mapping keys (`200:`) into strings.
+fn yaml_to_json(yaml: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| {
+                    let key = match key {
+                        Y::String(s) => s,
+                        other => serde_yaml::to_string(&other).unwrap_or_default().trim_end().to_string(),
+                    };
+                    (key, yaml_to_json(value))
+                })
+                .collect(),
+        ),
+        Y::Tagged(tagged) => yaml_to_json(tagged.value),
+    }
+}
+
+/// `openapiv3` deserialises paths and components through maps that hide the position
+/// of an error; deserialising each operation and component on its own finds it.
+fn locate_structural_error(raw: &Value) -> Option<(String, String)> {
+    fn try_part<T: serde::de::DeserializeOwned>(at: String, node: &Value) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(node)
+            .err()
+            .map(|error| (format!("{at}{}", path_to_pointer(error.path())), error.inner().to_string()))
+    }
+    use openapiv3::{Operation, Parameter, ReferenceOr, RequestBody, Response, Schema};
+    let mut found = None;
+    if let Some(paths) = raw.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let at = pointer::push("/paths", path);
+            for method in METHODS {
+                if let Some(operation) = item.get(method) {
+                    found = found.or_else(|| try_part::<Operation>(pointer::push(&at, method), operation));
+                }
+            }
+        }
+    }
+    let sections: [(&str, fn(String, &Value) -> Option<(String, String)>); 4] = [
+        ("schemas", try_part::<ReferenceOr<Schema>>),
+        ("parameters", try_part::<ReferenceOr<Parameter>>),
+        ("responses", try_part::<ReferenceOr<Response>>),
+        ("requestBodies", try_part::<ReferenceOr<RequestBody>>),
+    ];
+    for (section, check) in sections {
+        if let Some(items) = raw.pointer(&format!("/components/{section}")).and_then(Value::as_object) {
+            for (name, node) in items {
+                found = found.or_else(|| check(pointer::push(&format!("/components/{section}"), name), node));
+            }
+        }
+    }
+    found
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer = crate::pointer::push(&pointer, key),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_yaml_with_numeric_keys() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n";
+        let spec = Spec::from_text("t.yaml", text).unwrap();
+        assert!(spec.raw.pointer("/paths/~1a/get/responses/200").is_some());
+        assert_eq!(spec.operations()[0].pointer, "/paths/~1a/get");
+    }
+
+    #[test]
+    fn rejects_openapi_3_1_with_a_pointer() {
+        let error = Spec::from_text("t.yaml", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        assert_eq!(error.0[0].pointer, "/openapi");
+        assert!(error.0[0].message.contains("3.1.0"));
+    }
+
+    #[test]
+    fn reports_yaml_syntax_errors_with_position() {
+        let error = Spec::from_text("t.yaml", "openapi: 3.0.3\ninfo: [\n").unwrap_err();
+        assert!(error.0[0].position.is_some(), "{error}");
+    }
+
+    #[test]
+    fn reports_structural_errors_with_a_pointer() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n";
+        let error = Spec::from_text("t.yaml", text).unwrap_err();
+        assert_eq!(error.0[0].pointer, "/paths/~1a/get/responses", "{error}");
+    }
+}

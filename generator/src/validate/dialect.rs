@@ -1,0 +1,296 @@
+//! Converts OpenAPI 3.0 schema objects into JSON Schema (draft 2020-12).
+//!
+//! The two dialects differ in ways that change verdicts, so each difference is handled
+//! here and nowhere else:
+//!
+//! * `nullable: true` adds `"null"` to `type` (and to `enum`); without a `type` (e.g. a
+//!   nullable `allOf: [$ref]`) the schema becomes `if {type: null} else {…}`, so that a
+//!   non-null value still gets the inner schema's detailed errors;
+//! * siblings of `$ref` are ignored in OpenAPI 3.0, so they are dropped;
+//! * boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric bounds;
+//! * `readOnly` properties may not appear in requests and `writeOnly` ones not in
+//!   responses (and neither is required there);
+//! * `format: int32`/`int64` become range bounds; other formats (`uuid`, `date-time`,
+//!   …) are kept for the JSON Schema validator to check;
+//! * the extension `x-property-names` becomes `propertyNames`;
+//! * annotations JSON Schema does not know (`example`, `discriminator`, `x-*`, …) go.
+//!
+//! The whole document is converted in place — every node keeps its JSON pointer — so a
+//! compiled validator's error locations are locations in the spec.
+
+use serde_json::{Map, Value};
+
+/// Which way a payload travels; it decides how `readOnly` and `writeOnly` apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// A request body, sent by a client.
+    Request,
+    /// A response body, sent by the server.
+    Response,
+}
+
+/// Keywords of the OpenAPI 3.0 schema object that carry no meaning for validation.
+const DROPPED: [&str; 9] =
+    ["example", "externalDocs", "xml", "discriminator", "deprecated", "readOnly", "writeOnly", "nullable", "title"];
+
+/// Converts every schema in an OpenAPI document, leaving all other nodes as they are.
+pub fn convert_document(doc: &Value, direction: Direction) -> Value {
+    let mut out = doc.clone();
+    convert_schemas_in(&mut out, direction, false);
+    out
+}
+
+/// Walks the document and converts each node in a schema position: the values of
+/// `components.schemas` and of every `schema` key (parameters, media types, headers).
+fn convert_schemas_in(node: &mut Value, direction: Direction, in_components: bool) {
+    let Value::Object(map) = node else {
+        if let Value::Array(items) = node {
+            items.iter_mut().for_each(|item| convert_schemas_in(item, direction, false));
+        }
+        return;
+    };
+    for (key, value) in map.iter_mut() {
+        match key.as_str() {
+            "example" | "examples" => {}
+            "schema" => *value = convert_schema(value, direction),
+            "schemas" if in_components => {
+                if let Value::Object(schemas) = value {
+                    for schema in schemas.values_mut() {
+                        *schema = convert_schema(schema, direction);
+                    }
+                }
+            }
+            "components" => convert_schemas_in(value, direction, true),
+            _ => convert_schemas_in(value, direction, false),
+        }
+    }
+}
+
+/// Converts one OpenAPI 3.0 schema object (and everything below it).
+pub fn convert_schema(schema: &Value, direction: Direction) -> Value {
+    let Value::Object(source) = schema else {
+        return schema.clone();
+    };
+    if let Some(reference) = source.get("$ref") {
+        return Value::Object(Map::from_iter([("$ref".to_string(), reference.clone())]));
+    }
+    let mut out = Map::new();
+    for (key, value) in source {
+        if DROPPED.contains(&key.as_str()) || (key.starts_with("x-") && key != "x-property-names") {
+            continue;
+        }
+        let converted = match key.as_str() {
+            "properties" => convert_properties(value, direction),
+            "items" | "not" | "x-property-names" => convert_schema(value, direction),
+            "additionalProperties" if value.is_object() => convert_schema(value, direction),
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(items) => Value::Array(items.iter().map(|s| convert_schema(s, direction)).collect()),
+                other => other.clone(),
+            },
+            _ => value.clone(),
+        };
+        let key = if key == "x-property-names" { "propertyNames" } else { key.as_str() };
+        out.insert(key.to_string(), converted);
+    }
+    convert_exclusive_bound(&mut out, "exclusiveMinimum", "minimum");
+    convert_exclusive_bound(&mut out, "exclusiveMaximum", "maximum");
+    convert_integer_format(&mut out);
+    drop_hidden_from_required(source, &mut out, direction);
+    if source.get("nullable") == Some(&Value::Bool(true)) {
+        make_nullable(out)
+    } else {
+        Value::Object(out)
+    }
+}
+
+fn convert_properties(properties: &Value, direction: Direction) -> Value {
+    let Value::Object(properties) = properties else {
+        return properties.clone();
+    };
+    let converted = properties
+        .iter()
+        .map(|(name, schema)| {
+            let value = if is_hidden(schema, direction) { Value::Bool(false) } else { convert_schema(schema, direction) };
+            (name.clone(), value)
+        })
+        .collect();
+    Value::Object(converted)
+}
+
+/// Whether a property schema may not appear in this direction.
+fn is_hidden(schema: &Value, direction: Direction) -> bool {
+    let flag = match direction {
+        Direction::Request => "readOnly",
+        Direction::Response => "writeOnly",
+    };
+    schema.get("$ref").is_none() && schema.get(flag) == Some(&Value::Bool(true))
+}
+
+fn drop_hidden_from_required(source: &Map<String, Value>, out: &mut Map<String, Value>, direction: Direction) {
+    let (Some(Value::Object(properties)), Some(Value::Array(required))) = (source.get("properties"), out.get_mut("required"))
+    else {
+        return;
+    };
+    required.retain(|name| {
+        let schema = name.as_str().and_then(|n| properties.get(n));
+        !schema.is_some_and(|s| is_hidden(s, direction))
+    });
+}
+
+fn convert_exclusive_bound(out: &mut Map<String, Value>, exclusive: &str, inclusive: &str) {
+    match out.get(exclusive) {
+        Some(Value::Bool(true)) => match out.remove(inclusive) {
+            Some(limit) => {
+                out.insert(exclusive.to_string(), limit);
+            }
+            None => {
+                out.remove(exclusive);
+            }
+        },
+        Some(Value::Bool(false)) => {
+            out.remove(exclusive);
+        }
+        _ => {}
+    }
+}
+
+fn convert_integer_format(out: &mut Map<String, Value>) {
+    let (low, high) = match out.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    out.remove("format");
+    let tighter_low = match out.get("minimum").and_then(Value::as_f64) {
+        Some(existing) => existing < low as f64,
+        None => !out.contains_key("exclusiveMinimum"),
+    };
+    if tighter_low {
+        out.insert("minimum".to_string(), Value::from(low));
+    }
+    let tighter_high = match out.get("maximum").and_then(Value::as_f64) {
+        Some(existing) => existing > high as f64,
+        None => !out.contains_key("exclusiveMaximum"),
+    };
+    if tighter_high {
+        out.insert("maximum".to_string(), Value::from(high));
+    }
+}
+
+fn make_nullable(mut out: Map<String, Value>) -> Value {
+    if let Some(Value::Array(options)) = out.get_mut("enum") {
+        if !options.contains(&Value::Null) {
+            options.push(Value::Null);
+        }
+    }
+    match out.get_mut("type") {
+        Some(Value::String(single)) => {
+            let single = std::mem::take(single);
+            out.insert("type".to_string(), serde_json::json!([single, "null"]));
+            Value::Object(out)
+        }
+        Some(Value::Array(types)) => {
+            if !types.contains(&Value::from("null")) {
+                types.push(Value::from("null"));
+            }
+            Value::Object(out)
+        }
+        _ => serde_json::json!({"if": {"type": "null"}, "else": Value::Object(out)}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(input: Value, direction: Direction, expected: Value) {
+        assert_eq!(convert_schema(&input, direction), expected, "converting {input}");
+    }
+    fn response(input: Value, expected: Value) {
+        check(input, Direction::Response, expected)
+    }
+
+    #[test]
+    fn nullable_adds_null_to_type_and_enum() {
+        response(json!({"type": "string", "nullable": true}), json!({"type": ["string", "null"]}));
+        response(
+            json!({"type": "string", "enum": ["a"], "nullable": true}),
+            json!({"type": ["string", "null"], "enum": ["a", null]}),
+        );
+        response(json!({"type": "string", "nullable": false}), json!({"type": "string"}));
+    }
+
+    #[test]
+    fn nullable_reference_keeps_inner_errors() {
+        response(
+            json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/Link"}]}),
+            json!({"if": {"type": "null"}, "else": {"allOf": [{"$ref": "#/components/schemas/Link"}]}}),
+        );
+    }
+
+    #[test]
+    fn reference_siblings_are_ignored() {
+        response(json!({"$ref": "#/x", "nullable": true, "description": "d"}), json!({"$ref": "#/x"}));
+    }
+
+    #[test]
+    fn boolean_exclusive_bounds_become_numeric() {
+        response(json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}), json!({"type": "number", "exclusiveMinimum": 0}));
+        response(json!({"type": "number", "maximum": 9, "exclusiveMaximum": false}), json!({"type": "number", "maximum": 9}));
+    }
+
+    #[test]
+    fn integer_formats_become_bounds() {
+        response(
+            json!({"type": "integer", "format": "int32"}),
+            json!({"type": "integer", "minimum": -2147483648i64, "maximum": 2147483647}),
+        );
+        response(
+            json!({"type": "integer", "format": "int32", "minimum": 1}),
+            json!({"type": "integer", "minimum": 1, "maximum": 2147483647}),
+        );
+        response(json!({"type": "string", "format": "uuid"}), json!({"type": "string", "format": "uuid"}));
+    }
+
+    #[test]
+    fn read_only_and_write_only_follow_direction() {
+        let schema = json!({"type": "object", "required": ["id", "secret"], "properties": {
+            "id": {"type": "string", "readOnly": true}, "secret": {"type": "string", "writeOnly": true}}});
+        check(
+            schema.clone(),
+            Direction::Request,
+            json!({"type": "object", "required": ["secret"], "properties": {"id": false, "secret": {"type": "string"}}}),
+        );
+        check(
+            schema,
+            Direction::Response,
+            json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "secret": false}}),
+        );
+    }
+
+    #[test]
+    fn property_names_extension_and_annotations() {
+        response(
+            json!({"type": "object", "x-property-names": {"pattern": "^a"}, "x-other": 1, "example": {}}),
+            json!({"type": "object", "propertyNames": {"pattern": "^a"}}),
+        );
+    }
+
+    #[test]
+    fn nested_schemas_are_converted() {
+        response(
+            json!({"type": "array", "items": {"type": "object", "additionalProperties": {"type": "integer", "nullable": true}}}),
+            json!({"type": "array", "items": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}}}),
+        );
+    }
+
+    #[test]
+    fn document_walk_skips_examples() {
+        let doc = json!({"components": {"schemas": {"A": {"type": "string", "nullable": true}},
+            "examples": {"E": {"value": {"schema": {"nullable": true}}}}}});
+        let out = convert_document(&doc, Direction::Response);
+        assert_eq!(out["components"]["schemas"]["A"], json!({"type": ["string", "null"]}));
+        assert_eq!(out["components"]["examples"], doc["components"]["examples"]);
+    }
+}

@@ -1,0 +1,152 @@
+//! The contract validator: holds JSON payloads to the spec's schemas.
+//!
+//! The spec is converted to JSON Schema once per direction ([`dialect`]); each target
+//! schema is compiled on first use and cached, so validating many payloads against the
+//! same operation compiles once. Every violation is reported, not only the first.
+
+pub mod dialect;
+pub mod manifest;
+pub mod outcome;
+pub mod payload;
+pub mod report;
+pub mod target;
+pub mod violation;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+pub use dialect::Direction;
+pub use target::{Exchange, OperationSelector, Resolution, Target, TargetError, TargetSpec};
+pub use violation::Violation;
+
+use crate::pointer;
+use crate::spec::{OperationRef, Spec};
+
+/// A schema of the spec that does not compile (for example, an invalid `pattern`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the spec's schema at #{pointer} cannot be compiled: {message}")]
+pub struct SchemaError {
+    /// Pointer of the target schema.
+    pub pointer: String,
+    /// The compiler's message.
+    pub message: String,
+}
+
+/// Validates payloads against one spec.
+pub struct Validator {
+    raw: Value,
+    operations: Vec<OperationRef>,
+    request: Value,
+    response: Value,
+    compiled: Mutex<HashMap<(Direction, String), Arc<jsonschema::Validator>>>,
+}
+
+impl Validator {
+    /// Prepares a validator for a loaded spec. Nothing is compiled yet.
+    pub fn new(spec: &Spec) -> Validator {
+        Validator {
+            raw: spec.raw.clone(),
+            operations: spec.operations(),
+            request: dialect::convert_document(&spec.raw, Direction::Request),
+            response: dialect::convert_document(&spec.raw, Direction::Response),
+            compiled: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The spec's operations.
+    pub fn operations(&self) -> &[OperationRef] {
+        &self.operations
+    }
+
+    /// Resolves what a payload should be validated against.
+    pub fn resolve(&self, spec: &TargetSpec) -> Result<Resolution, TargetError> {
+        target::resolve(&self.raw, &self.operations, spec)
+    }
+
+    /// Narrows a target to the part of its schema that describes `data_pointer` in the
+    /// payload (e.g. `/resources/0` of a list), for payloads that are fragments.
+    pub fn narrow(&self, target: &Target, data_pointer: &str) -> Option<Target> {
+        let doc = self.document(target.direction);
+        let mut at = target.schema_pointer.clone();
+        for token in pointer::tokens(data_pointer) {
+            at = step(doc, &at, &token)?;
+        }
+        Some(Target { direction: target.direction, schema_pointer: at, label: format!("{}#{data_pointer}", target.label) })
+    }
+
+    /// Adds a schema written in the spec's dialect (its `$ref`s point into the spec) and
+    /// returns a target for it.
+    pub fn add_schema(&mut self, schema: &Value, direction: Direction, label: &str) -> Target {
+        let converted = [Direction::Request, Direction::Response].map(|d| dialect::convert_schema(schema, d));
+        let index = self.raw.get("x-added-schemas").and_then(Value::as_array).map_or(0, Vec::len);
+        for (doc, schema) in [&mut self.raw, &mut self.request, &mut self.response].into_iter().zip([schema.clone(), converted[0].clone(), converted[1].clone()]) {
+            if let Value::Object(map) = doc {
+                let added = map.entry("x-added-schemas").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(list) = added {
+                    list.push(schema);
+                }
+            }
+        }
+        Target { direction, schema_pointer: format!("/x-added-schemas/{index}"), label: label.to_string() }
+    }
+
+    /// Validates a payload, returning every violation (empty when it is valid).
+    pub fn validate(&self, target: &Target, payload: &Value) -> Result<Vec<Violation>, SchemaError> {
+        let compiled = self.compile(target)?;
+        Ok(compiled.iter_errors(payload).flat_map(|e| violation::from_error(&e, &self.raw)).collect())
+    }
+
+    fn document(&self, direction: Direction) -> &Value {
+        match direction {
+            Direction::Request => &self.request,
+            Direction::Response => &self.response,
+        }
+    }
+
+    fn compile(&self, target: &Target) -> Result<Arc<jsonschema::Validator>, SchemaError> {
+        let key = (target.direction, target.schema_pointer.clone());
+        if let Some(found) = self.lock().get(&key) {
+            return Ok(found.clone());
+        }
+        let mut root = self.document(target.direction).clone();
+        if let Value::Object(map) = &mut root {
+            map.insert("$ref".into(), Value::String(format!("#{}", pointer::to_uri_fragment(&target.schema_pointer))));
+        }
+        let compiled = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .map_err(|e| SchemaError { pointer: target.schema_pointer.clone(), message: e.to_string() })?;
+        let compiled = Arc::new(compiled);
+        self.lock().insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Direction, String), Arc<jsonschema::Validator>>> {
+        // A panic while the lock was held cannot leave the cache inconsistent: entries
+        // are inserted whole.
+        self.compiled.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One step from a schema to the schema of a member: through `$ref`, the nullable
+/// wrapper, `allOf`, then `properties` or `items`.
+fn step(doc: &Value, at: &str, token: &str) -> Option<String> {
+    let (at, node) = pointer::resolve(doc, at)?;
+    if let Some(p) = node.get("properties").and_then(|p| p.get(token)) {
+        let _ = p;
+        return Some(pointer::push(&pointer::push(&at, "properties"), token));
+    }
+    if token.parse::<usize>().is_ok() && node.get("items").is_some() {
+        return Some(pointer::push(&at, "items"));
+    }
+    if node.get("else").is_some() {
+        if let Some(found) = step(doc, &pointer::push(&at, "else"), token) {
+            return Some(found);
+        }
+    }
+    let branches = node.get("allOf").and_then(Value::as_array).map_or(0, Vec::len);
+    (0..branches).find_map(|i| step(doc, &format!("{at}/allOf/{i}"), token))
+}
