@@ -23,12 +23,7 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
-    pointer
-        .strip_prefix('/')
-        .unwrap_or(pointer)
-        .split('/')
-        .map(unescape)
-        .collect()
+    pointer.strip_prefix('/').unwrap_or(pointer).split('/').map(unescape).collect()
 }
 
 /// Percent-encodes the characters a URI fragment may not hold (RFC 6901 §6), so
@@ -37,8 +32,27 @@ pub fn to_uri_fragment(pointer: &str) -> String {
     let mut out = String::with_capacity(pointer.len());
     for c in pointer.chars() {
         match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '.' | '_' | '~' | '/' | '!' | '$' | '&' | '\'' | '(' | ')' | '*'
-            | '+' | ',' | ';' | '=' | ':' | '@' => out.push(c),
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | '/'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '='
+            | ':'
+            | '@' => out.push(c),
             other => {
                 let mut buffer = [0; 4];
                 for byte in other.encode_utf8(&mut buffer).bytes() {

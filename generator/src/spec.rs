@@ -46,7 +46,8 @@ impl Spec {
         let raw = yaml_to_json(yaml);
         let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
         if !version.starts_with("3.0.") {
-            let found = if version.is_empty() { "no `openapi` version".to_string() } else { format!("`openapi: {version}`") };
+            let found =
+                if version.is_empty() { "no `openapi` version".to_string() } else { format!("`openapi: {version}`") };
             return Err(Diagnostics::one(
                 name,
                 "/openapi",
@@ -136,7 +137,8 @@ fn locate_structural_error(raw: &Value) -> Option<(String, String)> {
             }
         }
     }
-    let sections: [(&str, fn(String, &Value) -> Option<(String, String)>); 4] = [
+    type Check = fn(String, &Value) -> Option<(String, String)>;
+    let sections: [(&str, Check); 4] = [
         ("schemas", try_part::<ReferenceOr<Schema>>),
         ("parameters", try_part::<ReferenceOr<Parameter>>),
         ("responses", try_part::<ReferenceOr<Response>>),
@@ -179,7 +181,8 @@ mod tests {
 
     #[test]
     fn rejects_openapi_3_1_with_a_pointer() {
-        let error = Spec::from_text("t.yaml", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        let error =
+            Spec::from_text("t.yaml", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
         assert_eq!(error.0[0].pointer, "/openapi");
         assert!(error.0[0].message.contains("3.1.0"));
     }

@@ -1,13 +1,13 @@
 //! `cargo xtask validate`: checks JSON payloads against the spec.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::ValueEnum;
 use generator::validate::manifest;
 use generator::validate::outcome::{self, Outcome};
-use generator::validate::{report, Direction, Exchange, OperationSelector, Resolution, TargetSpec, Validator};
+use generator::validate::{report, Direction, Exchange, OperationSelector, TargetSpec, Validator};
 use generator::Spec;
 
 /// Check captured JSON payloads against the contract.
@@ -91,20 +91,22 @@ enum Format {
 }
 
 /// Runs the command, returning the exit code.
-pub fn run(args: Args) -> anyhow::Result<u8> {
+pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
     let spec_path = args.spec.clone().unwrap_or_else(|| crate::workspace_root().join("spec/capi.yaml"));
-    let text = std::fs::read_to_string(&spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
+    let text =
+        std::fs::read_to_string(&spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
     let spec = Spec::from_text(&spec_path.display().to_string(), &text)?;
     let mut validator = Validator::new(&spec);
     let outcomes = match &args.manifest {
         Some(path) => run_manifest(&mut validator, path, args.aliases.as_deref())?,
-        None => run_files(&validator, &args)?,
+        None => run_files(&validator, &args, io)?,
     };
     let rendered = match args.format {
         Format::Human => report::human(&outcomes),
         Format::Json => report::json(&outcomes),
     };
-    crate::print(&rendered)?;
+    io.stdout.write_all(rendered.as_bytes())?;
+    io.stdout.flush()?;
     Ok(outcome::exit_code(&outcomes) as u8)
 }
 
@@ -120,36 +122,41 @@ fn target_spec(args: &Args) -> anyhow::Result<TargetSpec> {
     };
     let selector = match (&args.operation, &args.method, &args.path) {
         (Some(id), _, _) => OperationSelector::Id(id.clone()),
-        (None, Some(method), Some(path)) => OperationSelector::MethodPath { method: method.clone(), path: path.clone() },
-        _ => bail!("name a target: --operation <ID>, --method <METHOD> --path <PATH>, --schema <NAME>, or --manifest <FILE>"),
+        (None, Some(method), Some(path)) => {
+            OperationSelector::MethodPath { method: method.clone(), path: path.clone() }
+        }
+        _ => bail!(
+            "name a target: --operation <ID>, --method <METHOD> --path <PATH>, --schema <NAME>, or --manifest <FILE>"
+        ),
     };
     Ok(TargetSpec::Operation(selector, exchange))
 }
 
-fn run_files(validator: &Validator, args: &Args) -> anyhow::Result<Vec<Outcome>> {
+fn run_files(validator: &Validator, args: &Args, io: &mut crate::Io<'_>) -> anyhow::Result<Vec<Outcome>> {
     if args.files.is_empty() {
         bail!("no payload given: name one or more files, or `-` for standard input");
     }
     let resolution = validator.resolve(&target_spec(args)?)?;
     let resolutions = [resolution];
-    Ok(args.files.iter().map(|file| check_file(validator, &file.display().to_string(), file, &resolutions)).collect())
+    let mut outcomes = Vec::new();
+    for file in &args.files {
+        let input = file.display().to_string();
+        let bytes = if file.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            io.stdin.read_to_end(&mut bytes).map(|_| bytes).context("cannot read standard input")
+        } else {
+            read_file(file)
+        };
+        outcomes.push(match bytes {
+            Ok(bytes) => outcome::check(validator, &input, &resolutions, Some(&bytes)),
+            Err(error) => Outcome::error(&input, Vec::new(), format!("{error:#}")),
+        });
+    }
+    Ok(outcomes)
 }
 
-fn check_file(validator: &Validator, input: &str, file: &Path, resolutions: &[Resolution]) -> Outcome {
-    match read_input(file) {
-        Ok(bytes) => outcome::check(validator, input, resolutions, Some(&bytes)),
-        Err(error) => Outcome::error(input, Vec::new(), format!("{error:#}")),
-    }
-}
-
-fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    if file.as_os_str() == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
-    } else {
-        bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    }
-    Ok(bytes)
+fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
 fn run_manifest(validator: &mut Validator, path: &Path, aliases: Option<&Path>) -> anyhow::Result<Vec<Outcome>> {
@@ -157,27 +164,13 @@ fn run_manifest(validator: &mut Validator, path: &Path, aliases: Option<&Path>) 
     let rows = manifest::parse(&text).with_context(|| format!("malformed manifest {}", path.display()))?;
     let aliases = match aliases {
         Some(file) => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read the aliases {}", file.display()))?;
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("cannot read the aliases {}", file.display()))?;
             manifest::parse_aliases(&text).with_context(|| format!("malformed aliases {}", file.display()))?
         }
         None => manifest::Aliases::new(),
     };
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut outcomes = Vec::new();
-    for row in &rows {
-        let input = format!("{}:{} {}", path.display(), row.line, row.file);
-        let (resolutions, matching) = match manifest::resolve(row, validator, &aliases) {
-            Ok(resolved) => resolved,
-            Err(problem) => {
-                outcomes.push(Outcome::error(&input, Vec::new(), problem));
-                continue;
-            }
-        };
-        let payload = if row.file == "-" { Ok(None) } else { read_input(&base.join(&row.file)).map(Some) };
-        outcomes.push(match payload {
-            Ok(payload) => outcome::check_with(validator, &input, &resolutions, payload.as_deref(), matching),
-            Err(error) => Outcome::error(&input, Vec::new(), format!("{error:#}")),
-        });
-    }
-    Ok(outcomes)
+    let mut read = |file: &str| read_file(&base.join(file)).map_err(|e| format!("{e:#}"));
+    Ok(manifest::check_rows(validator, &rows, &aliases, &path.display().to_string(), &mut read))
 }

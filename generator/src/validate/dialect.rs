@@ -110,7 +110,8 @@ fn convert_properties(properties: &Value, direction: Direction) -> Value {
     let converted = properties
         .iter()
         .map(|(name, schema)| {
-            let value = if is_hidden(schema, direction) { Value::Bool(false) } else { convert_schema(schema, direction) };
+            let value =
+                if is_hidden(schema, direction) { Value::Bool(false) } else { convert_schema(schema, direction) };
             (name.clone(), value)
         })
         .collect();
@@ -127,7 +128,8 @@ fn is_hidden(schema: &Value, direction: Direction) -> bool {
 }
 
 fn drop_hidden_from_required(source: &Map<String, Value>, out: &mut Map<String, Value>, direction: Direction) {
-    let (Some(Value::Object(properties)), Some(Value::Array(required))) = (source.get("properties"), out.get_mut("required"))
+    let (Some(Value::Object(properties)), Some(Value::Array(required))) =
+        (source.get("properties"), out.get_mut("required"))
     else {
         return;
     };
@@ -236,8 +238,14 @@ mod tests {
 
     #[test]
     fn boolean_exclusive_bounds_become_numeric() {
-        response(json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}), json!({"type": "number", "exclusiveMinimum": 0}));
-        response(json!({"type": "number", "maximum": 9, "exclusiveMaximum": false}), json!({"type": "number", "maximum": 9}));
+        response(
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+            json!({"type": "number", "exclusiveMinimum": 0}),
+        );
+        response(
+            json!({"type": "number", "maximum": 9, "exclusiveMaximum": false}),
+            json!({"type": "number", "maximum": 9}),
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::dialect::Direction;
-use super::outcome::Match;
+use super::outcome::{self, Match, Outcome};
 use super::target::{Exchange, OperationSelector, Resolution, TargetSpec};
 use super::Validator;
 
@@ -87,11 +87,17 @@ pub fn parse(text: &str) -> Result<Vec<Row>, ManifestError> {
         }
         let f = fields(line);
         if f.len() < 7 {
-            return Err(ManifestError { line: number, message: format!("expected at least 7 tab-separated columns, found {}", f.len()) });
+            return Err(ManifestError {
+                line: number,
+                message: format!("expected at least 7 tab-separated columns, found {}", f.len()),
+            });
         }
         let status = match f[5].trim() {
             "" => None,
-            s => Some(s.parse().map_err(|_| ManifestError { line: number, message: format!("status `{s}` is not a number") })?),
+            s => Some(
+                s.parse()
+                    .map_err(|_| ManifestError { line: number, message: format!("status `{s}` is not a number") })?,
+            ),
         };
         let expected_valid = match f[6].trim() {
             "yes" => Some(true),
@@ -128,7 +134,10 @@ pub fn parse_aliases(text: &str) -> Result<Aliases, ManifestError> {
         let target = if target.starts_with("#/") {
             AliasTarget::Pointer(target.trim_start_matches('#').to_string())
         } else {
-            AliasTarget::Inline(serde_json::from_str(target).map_err(|e| ManifestError { line: number, message: format!("target is neither a `#/` pointer nor JSON: {e}") })?)
+            AliasTarget::Inline(serde_json::from_str(target).map_err(|e| ManifestError {
+                line: number,
+                message: format!("target is neither a `#/` pointer nor JSON: {e}"),
+            })?)
         };
         aliases.insert(concept.trim().to_string(), target);
     }
@@ -154,13 +163,17 @@ fn resolve_all(row: &Row, validator: &mut Validator, aliases: &Aliases) -> Resul
     let direction = if row.direction == "request" { Direction::Request } else { Direction::Response };
     if let Some(alias) = aliases.get(template) {
         let target = match alias {
-            AliasTarget::Pointer(p) => validator.resolve(&TargetSpec::Schema(format!("#{p}"), direction)).map_err(|e| e.to_string())?,
+            AliasTarget::Pointer(p) => {
+                validator.resolve(&TargetSpec::Schema(format!("#{p}"), direction)).map_err(|e| e.to_string())?
+            }
             AliasTarget::Inline(schema) => Resolution::Body(validator.add_schema(schema, direction, template)),
         };
         return Ok(vec![target]);
     }
     if template.starts_with("#/") {
-        return Ok(vec![validator.resolve(&TargetSpec::Schema(template.to_string(), direction)).map_err(|e| e.to_string())?]);
+        return Ok(vec![validator
+            .resolve(&TargetSpec::Schema(template.to_string(), direction))
+            .map_err(|e| e.to_string())?]);
     }
     let exchange = match (row.direction.as_str(), row.status) {
         ("request", _) => Exchange::Request,
@@ -184,6 +197,35 @@ fn resolve_all(row: &Row, validator: &mut Validator, aliases: &Aliases) -> Resul
         });
     }
     Ok(resolutions)
+}
+
+/// Checks every row, reading each payload with `read` (given the row's `file`); a row
+/// whose target or file cannot be had becomes an error outcome, and the rest go on.
+/// `name` prefixes each outcome's input, e.g. `MANIFEST.tsv:12 payload.json`.
+pub fn check_rows(
+    validator: &mut Validator,
+    rows: &[Row],
+    aliases: &Aliases,
+    name: &str,
+    read: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for row in rows {
+        let input = format!("{name}:{} {}", row.line, row.file);
+        let (resolutions, matching) = match resolve(row, validator, aliases) {
+            Ok(resolved) => resolved,
+            Err(problem) => {
+                outcomes.push(Outcome::error(&input, Vec::new(), problem));
+                continue;
+            }
+        };
+        let payload = if row.file == "-" { Ok(None) } else { read(&row.file).map(Some) };
+        outcomes.push(match payload {
+            Ok(payload) => outcome::check_with(validator, &input, &resolutions, payload.as_deref(), matching),
+            Err(problem) => Outcome::error(&input, Vec::new(), problem),
+        });
+    }
+    outcomes
 }
 
 fn every_operation_with(validator: &Validator, exchange: Exchange) -> Result<Vec<Resolution>, String> {

@@ -5,6 +5,7 @@
 //! same operation compiles once. Every violation is reported, not only the first.
 
 pub mod dialect;
+pub mod examples;
 pub mod manifest;
 pub mod outcome;
 pub mod payload;
@@ -73,7 +74,11 @@ impl Validator {
         for token in pointer::tokens(data_pointer) {
             at = step(doc, &at, &token)?;
         }
-        Some(Target { direction: target.direction, schema_pointer: at, label: format!("{}#{data_pointer}", target.label) })
+        Some(Target {
+            direction: target.direction,
+            schema_pointer: at,
+            label: format!("{}#{data_pointer}", target.label),
+        })
     }
 
     /// Adds a schema written in the spec's dialect (its `$ref`s point into the spec) and
@@ -81,7 +86,11 @@ impl Validator {
     pub fn add_schema(&mut self, schema: &Value, direction: Direction, label: &str) -> Target {
         let converted = [Direction::Request, Direction::Response].map(|d| dialect::convert_schema(schema, d));
         let index = self.raw.get("x-added-schemas").and_then(Value::as_array).map_or(0, Vec::len);
-        for (doc, schema) in [&mut self.raw, &mut self.request, &mut self.response].into_iter().zip([schema.clone(), converted[0].clone(), converted[1].clone()]) {
+        for (doc, schema) in [&mut self.raw, &mut self.request, &mut self.response].into_iter().zip([
+            schema.clone(),
+            converted[0].clone(),
+            converted[1].clone(),
+        ]) {
             if let Value::Object(map) = doc {
                 let added = map.entry("x-added-schemas").or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(list) = added {

@@ -37,7 +37,13 @@ pub struct Outcome {
 impl Outcome {
     /// An input that could not be checked.
     pub fn error(input: &str, targets: Vec<String>, problem: String) -> Outcome {
-        Outcome { input: input.to_string(), targets, verdict: Verdict::Error, problem: Some(problem), violations: Vec::new() }
+        Outcome {
+            input: input.to_string(),
+            targets,
+            verdict: Verdict::Error,
+            problem: Some(problem),
+            violations: Vec::new(),
+        }
     }
 }
 
@@ -52,7 +58,13 @@ pub enum Match {
 
 /// Checks one payload (`None` when the exchange has no body) against the resolutions.
 /// With [`Match::Any`], the reported violations are those of the closest target.
-pub fn check_with(validator: &Validator, input: &str, resolutions: &[Resolution], payload: Option<&[u8]>, matching: Match) -> Outcome {
+pub fn check_with(
+    validator: &Validator,
+    input: &str,
+    resolutions: &[Resolution],
+    payload: Option<&[u8]>,
+    matching: Match,
+) -> Outcome {
     if matching == Match::All || resolutions.len() < 2 {
         return check(validator, input, resolutions, payload);
     }
@@ -68,7 +80,8 @@ pub fn check_with(validator: &Validator, input: &str, resolutions: &[Resolution]
 /// it is valid only if it satisfies them all.
 pub fn check(validator: &Validator, input: &str, resolutions: &[Resolution], payload: Option<&[u8]>) -> Outcome {
     let targets = resolutions.iter().map(label).collect();
-    let mut outcome = Outcome { input: input.to_string(), targets, verdict: Verdict::Valid, problem: None, violations: Vec::new() };
+    let mut outcome =
+        Outcome { input: input.to_string(), targets, verdict: Verdict::Valid, problem: None, violations: Vec::new() };
     let value = match payload.map(payload::parse) {
         None => None,
         Some(Ok(value)) => Some(value),

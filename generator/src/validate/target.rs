@@ -118,7 +118,11 @@ fn resolve_schema(raw: &Value, name: &str, direction: Direction) -> Result<Resol
         pointer::push("/components/schemas", name)
     };
     if raw.pointer(&schema_pointer).is_none() {
-        let names = raw.pointer("/components/schemas").and_then(Value::as_object).into_iter().flat_map(|m| m.keys().map(String::as_str));
+        let names = raw
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys().map(String::as_str));
         return Err(TargetError::UnknownSchema { name: name.to_string(), suggestion: nearest(name, names) });
     }
     let label = format!("schema #{schema_pointer}");
@@ -159,7 +163,11 @@ fn template_score(template: &str, path: &str) -> Option<usize> {
 }
 
 /// Finds the operation for a method and path; an undocumented path or method is a finding.
-pub fn match_operation<'a>(operations: &'a [OperationRef], method: &str, path: &str) -> Result<&'a OperationRef, Violation> {
+pub fn match_operation<'a>(
+    operations: &'a [OperationRef],
+    method: &str,
+    path: &str,
+) -> Result<&'a OperationRef, Violation> {
     let method = method.to_ascii_uppercase();
     let path = path_of(path);
     let best = |candidates: &mut dyn Iterator<Item = &'a OperationRef>| {
@@ -281,9 +289,16 @@ mod tests {
 
     #[test]
     fn concrete_paths_match_the_most_specific_template() {
-        let ops = [op("GET", "/v3/apps/{guid}/processes/{type}"), op("GET", "/v3/apps/{guid}/env"), op("GET", "/v3/apps/{guid}/{x}")];
+        let ops = [
+            op("GET", "/v3/apps/{guid}/processes/{type}"),
+            op("GET", "/v3/apps/{guid}/env"),
+            op("GET", "/v3/apps/{guid}/{x}"),
+        ];
         assert_eq!(match_operation(&ops, "get", "/v3/apps/abc/env").unwrap().path, "/v3/apps/{guid}/env");
-        assert_eq!(match_operation(&ops, "GET", "https://api.example.org/v3/apps/a/processes/web?x=1").unwrap().path, "/v3/apps/{guid}/processes/{type}");
+        assert_eq!(
+            match_operation(&ops, "GET", "https://api.example.org/v3/apps/a/processes/web?x=1").unwrap().path,
+            "/v3/apps/{guid}/processes/{type}"
+        );
         assert_eq!(match_operation(&ops, "GET", "/v3/apps/{guid}/env").unwrap().path, "/v3/apps/{guid}/env");
     }
 

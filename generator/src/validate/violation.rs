@@ -81,7 +81,9 @@ fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
         ValidationErrorKind::Type { kind } => match kind {
             TypeKind::Single(t) => format!("type {}", t.as_str()),
             TypeKind::Multiple(set) => {
-                let names: Vec<&str> = set.iter().map(|t| t.as_str()).collect();
+                // "null" last, so a nullable type reads as written: "integer or null".
+                let mut names: Vec<&str> = set.iter().map(|t| t.as_str()).collect();
+                names.sort_by_key(|n| *n == "null");
                 format!("type {}", names.join(" or "))
             }
         },
@@ -130,7 +132,10 @@ fn spec_location(schema_path: &str, raw: &Value) -> String {
         previous = token;
     }
     if let Some((parent, keyword)) = location.rsplit_once('/') {
-        if matches!(keyword, "minimum" | "maximum") && raw.pointer(&location).is_none() && raw.pointer(&format!("{parent}/format")).is_some() {
+        if matches!(keyword, "minimum" | "maximum")
+            && raw.pointer(&location).is_none()
+            && raw.pointer(&format!("{parent}/format")).is_some()
+        {
             location = format!("{parent}/format");
         }
     }
@@ -152,8 +157,15 @@ mod tests {
 
     #[test]
     fn maps_locations_back_to_the_spec() {
-        let raw = json!({"components": {"schemas": {"P": {"properties": {"n": {"type": "integer", "format": "int32"}}}}}});
-        assert_eq!(spec_location("/components/schemas/P/properties/n/maximum", &raw), "#/components/schemas/P/properties/n/format");
-        assert_eq!(spec_location("/components/schemas/P/properties/r/else/allOf/0", &raw), "#/components/schemas/P/properties/r/allOf/0");
+        let raw =
+            json!({"components": {"schemas": {"P": {"properties": {"n": {"type": "integer", "format": "int32"}}}}}});
+        assert_eq!(
+            spec_location("/components/schemas/P/properties/n/maximum", &raw),
+            "#/components/schemas/P/properties/n/format"
+        );
+        assert_eq!(
+            spec_location("/components/schemas/P/properties/r/else/allOf/0", &raw),
+            "#/components/schemas/P/properties/r/allOf/0"
+        );
     }
 }

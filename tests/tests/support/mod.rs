@@ -1,0 +1,48 @@
+//! Helpers shared by the integration tests: where things are, and a loaded spec.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use generator::validate::Validator;
+use generator::Spec;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// `../shared` beside the workspace: payloads, third-party specs, docs.
+pub fn shared() -> PathBuf {
+    root().parent().unwrap().join("shared")
+}
+
+/// The project's spec.
+pub fn spec() -> Spec {
+    let path = root().join("spec/capi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    Spec::from_text(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A validator for the project's spec.
+pub fn validator() -> Validator {
+    Validator::new(&spec())
+}
+
+/// Reads a payload from `../shared/payloads`.
+pub fn payload(relative: &str) -> serde_json::Value {
+    let bytes = std::fs::read(shared().join("payloads").join(relative)).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Runs `cargo xtask` in-process with the given arguments and standard input.
+pub fn xtask(args: &[&str], stdin: &[u8]) -> (u8, String, String) {
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let code = {
+        let mut io = xtask::Io { stdin: Box::new(stdin), stdout: Box::new(&mut stdout), stderr: Box::new(&mut stderr) };
+        let argv = std::iter::once("xtask").chain(args.iter().copied());
+        xtask::run(argv, &mut io)
+    };
+    (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+}
