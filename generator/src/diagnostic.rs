@@ -47,7 +47,17 @@ impl fmt::Display for Diagnostics {
 
 impl Diagnostics {
     /// A single diagnostic.
-    pub fn one(file: &str, pointer: &str, position: Option<(usize, usize)>, message: String) -> Self {
-        Diagnostics(vec![Diagnostic { file: file.to_string(), pointer: pointer.to_string(), position, message }])
+    pub fn one(
+        file: &str,
+        pointer: &str,
+        position: Option<(usize, usize)>,
+        message: String,
+    ) -> Self {
+        Diagnostics(vec![Diagnostic {
+            file: file.to_string(),
+            pointer: pointer.to_string(),
+            position,
+            message,
+        }])
     }
 }

@@ -12,7 +12,9 @@
 //! The library does no file IO: callers hand it text and get text or findings back.
 #![deny(missing_docs)]
 
+pub mod codegen;
 pub mod diagnostic;
+pub mod ir;
 pub mod pointer;
 pub mod spec;
 pub mod validate;

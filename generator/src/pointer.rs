@@ -23,7 +23,12 @@ pub fn tokens(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
-    pointer.strip_prefix('/').unwrap_or(pointer).split('/').map(unescape).collect()
+    pointer
+        .strip_prefix('/')
+        .unwrap_or(pointer)
+        .split('/')
+        .map(unescape)
+        .collect()
 }
 
 /// Percent-encodes the characters a URI fragment may not hold (RFC 6901 §6), so
@@ -91,14 +96,23 @@ mod tests {
 
     #[test]
     fn escapes_and_splits_tokens() {
-        assert_eq!(push("/paths", "/v3/apps/{guid}"), "/paths/~1v3~1apps~1{guid}");
-        assert_eq!(tokens("#/paths/~1v3~1apps/get"), vec!["paths", "/v3/apps", "get"]);
+        assert_eq!(
+            push("/paths", "/v3/apps/{guid}"),
+            "/paths/~1v3~1apps~1{guid}"
+        );
+        assert_eq!(
+            tokens("#/paths/~1v3~1apps/get"),
+            vec!["paths", "/v3/apps", "get"]
+        );
         assert_eq!(tokens("#"), Vec::<String>::new());
     }
 
     #[test]
     fn encodes_uri_fragments() {
-        assert_eq!(to_uri_fragment("/paths/~1v3~1apps~1{guid}/get"), "/paths/~1v3~1apps~1%7Bguid%7D/get");
+        assert_eq!(
+            to_uri_fragment("/paths/~1v3~1apps~1{guid}/get"),
+            "/paths/~1v3~1apps~1%7Bguid%7D/get"
+        );
         assert_eq!(to_uri_fragment("/a b/é"), "/a%20b/%C3%A9");
     }
 

@@ -10,7 +10,9 @@ use crate::diagnostic::Diagnostics;
 use crate::pointer;
 
 /// HTTP methods an OpenAPI path item may hold, in the order operations are listed.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// A loaded OpenAPI 3.0 document.
 #[derive(Debug, Clone)]
@@ -41,13 +43,21 @@ impl Spec {
     pub fn from_text(name: &str, text: &str) -> Result<Spec, Diagnostics> {
         let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
             let position = error.location().map(|l| (l.line(), l.column()));
-            Diagnostics::one(name, "", position, format!("not a YAML or JSON document: {error}"))
+            Diagnostics::one(
+                name,
+                "",
+                position,
+                format!("not a YAML or JSON document: {error}"),
+            )
         })?;
         let raw = yaml_to_json(yaml);
         let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
         if !version.starts_with("3.0.") {
-            let found =
-                if version.is_empty() { "no `openapi` version".to_string() } else { format!("`openapi: {version}`") };
+            let found = if version.is_empty() {
+                "no `openapi` version".to_string()
+            } else {
+                format!("`openapi: {version}`")
+            };
             return Err(Diagnostics::one(
                 name,
                 "/openapi",
@@ -58,9 +68,18 @@ impl Spec {
         let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
             let (pointer, message) = locate_structural_error(&raw)
                 .unwrap_or_else(|| (path_to_pointer(error.path()), error.inner().to_string()));
-            Diagnostics::one(name, &pointer, None, format!("not a valid OpenAPI 3.0 document: {message}"))
+            Diagnostics::one(
+                name,
+                &pointer,
+                None,
+                format!("not a valid OpenAPI 3.0 document: {message}"),
+            )
         })?;
-        Ok(Spec { name: name.to_string(), raw, api })
+        Ok(Spec {
+            name: name.to_string(),
+            raw,
+            api,
+        })
     }
 
     /// Every operation, in document order of paths and in [`METHODS`] order within one.
@@ -73,7 +92,10 @@ impl Spec {
             for method in METHODS {
                 if let Some(operation) = item.get(method) {
                     operations.push(OperationRef {
-                        id: operation.get("operationId").and_then(Value::as_str).map(str::to_string),
+                        id: operation
+                            .get("operationId")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                         method: method.to_ascii_uppercase(),
                         path: path.clone(),
                         pointer: pointer::push(&pointer::push("/paths", path), method),
@@ -97,7 +119,9 @@ fn yaml_to_json(yaml: serde_yaml::Value) -> Value {
             } else if let Some(u) = n.as_u64() {
                 Value::from(u)
             } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::Null, Value::Number)
             }
         }
         Y::String(s) => Value::String(s),
@@ -107,7 +131,10 @@ fn yaml_to_json(yaml: serde_yaml::Value) -> Value {
                 .map(|(key, value)| {
                     let key = match key {
                         Y::String(s) => s,
-                        other => serde_yaml::to_string(&other).unwrap_or_default().trim_end().to_string(),
+                        other => serde_yaml::to_string(&other)
+                            .unwrap_or_default()
+                            .trim_end()
+                            .to_string(),
                     };
                     (key, yaml_to_json(value))
                 })
@@ -120,10 +147,18 @@ fn yaml_to_json(yaml: serde_yaml::Value) -> Value {
 /// `openapiv3` deserialises paths and components through maps that hide the position
 /// of an error; deserialising each operation and component on its own finds it.
 fn locate_structural_error(raw: &Value) -> Option<(String, String)> {
-    fn try_part<T: serde::de::DeserializeOwned>(at: String, node: &Value) -> Option<(String, String)> {
+    fn try_part<T: serde::de::DeserializeOwned>(
+        at: String,
+        node: &Value,
+    ) -> Option<(String, String)> {
         serde_path_to_error::deserialize::<_, T>(node)
             .err()
-            .map(|error| (format!("{at}{}", path_to_pointer(error.path())), error.inner().to_string()))
+            .map(|error| {
+                (
+                    format!("{at}{}", path_to_pointer(error.path())),
+                    error.inner().to_string(),
+                )
+            })
     }
     use openapiv3::{Operation, Parameter, ReferenceOr, RequestBody, Response, Schema};
     let mut found = None;
@@ -132,7 +167,8 @@ fn locate_structural_error(raw: &Value) -> Option<(String, String)> {
             let at = pointer::push("/paths", path);
             for method in METHODS {
                 if let Some(operation) = item.get(method) {
-                    found = found.or_else(|| try_part::<Operation>(pointer::push(&at, method), operation));
+                    found = found
+                        .or_else(|| try_part::<Operation>(pointer::push(&at, method), operation));
                 }
             }
         }
@@ -145,9 +181,14 @@ fn locate_structural_error(raw: &Value) -> Option<(String, String)> {
         ("requestBodies", try_part::<ReferenceOr<RequestBody>>),
     ];
     for (section, check) in sections {
-        if let Some(items) = raw.pointer(&format!("/components/{section}")).and_then(Value::as_object) {
+        if let Some(items) = raw
+            .pointer(&format!("/components/{section}"))
+            .and_then(Value::as_object)
+        {
             for (name, node) in items {
-                found = found.or_else(|| check(pointer::push(&format!("/components/{section}"), name), node));
+                found = found.or_else(|| {
+                    check(pointer::push(&format!("/components/{section}"), name), node)
+                });
             }
         }
     }
@@ -181,8 +222,11 @@ mod tests {
 
     #[test]
     fn rejects_openapi_3_1_with_a_pointer() {
-        let error =
-            Spec::from_text("t.yaml", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n").unwrap_err();
+        let error = Spec::from_text(
+            "t.yaml",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        )
+        .unwrap_err();
         assert_eq!(error.0[0].pointer, "/openapi");
         assert!(error.0[0].message.contains("3.1.0"));
     }

@@ -10,9 +10,11 @@ use generator::validate::outcome::{Outcome, Verdict};
 
 fn outcomes() -> (Vec<manifest::Row>, Vec<Outcome>) {
     let dir = support::shared().join("payloads");
-    let rows = manifest::parse(&std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap()).unwrap();
+    let rows =
+        manifest::parse(&std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap()).unwrap();
     let aliases = manifest::parse_aliases(
-        &std::fs::read_to_string(support::root().join("tests/fixtures/manifest-aliases.tsv")).unwrap(),
+        &std::fs::read_to_string(support::root().join("tests/fixtures/manifest-aliases.tsv"))
+            .unwrap(),
     )
     .unwrap();
     let mut validator = support::validator();
@@ -29,7 +31,11 @@ fn points_where_the_notes_say(outcome: &Outcome, notes: &str) -> bool {
         let last = v.pointer.rsplit('/').next().unwrap_or_default();
         !last.is_empty() && notes.contains(&last.to_lowercase())
     });
-    let about_json = outcome.problem.as_deref().is_some_and(|p| p.contains("JSON")) && notes.contains("json");
+    let about_json = outcome
+        .problem
+        .as_deref()
+        .is_some_and(|p| p.contains("JSON"))
+        && notes.contains("json");
     about_field || about_json
 }
 
@@ -43,9 +49,14 @@ fn every_manifest_row_gets_the_verdict_its_label_gives() {
         match (row.expected_valid, outcome.verdict) {
             (Some(true), Verdict::Valid) => {}
             (Some(false), Verdict::Invalid) if points_where_the_notes_say(outcome, &row.notes) => {}
-            (Some(false), Verdict::Invalid) => failures
-                .push(format!("line {}: fails, but not where the notes say ({}):\n{report}", row.line, row.notes)),
-            (expected, _) => failures.push(format!("line {}: expected valid = {expected:?}:\n{report}", row.line)),
+            (Some(false), Verdict::Invalid) => failures.push(format!(
+                "line {}: fails, but not where the notes say ({}):\n{report}",
+                row.line, row.notes
+            )),
+            (expected, _) => failures.push(format!(
+                "line {}: expected valid = {expected:?}:\n{report}",
+                row.line
+            )),
         }
     }
     assert!(

@@ -15,7 +15,9 @@ fn absent() -> Value {
 fn apply(mut payload: Value, changes: &[(&str, Value)]) -> Value {
     for (pointer, value) in changes {
         let (parent, key) = pointer.rsplit_once('/').unwrap();
-        let target = payload.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent}"));
+        let target = payload
+            .pointer_mut(parent)
+            .unwrap_or_else(|| panic!("no {parent}"));
         match target {
             Value::Object(map) if *value == absent() => {
                 map.remove(key);
@@ -31,11 +33,24 @@ fn apply(mut payload: Value, changes: &[(&str, Value)]) -> Value {
 }
 
 /// `target` is `operation_id STATUS` or `operation_id request`.
-fn verdict(validator: &Validator, file: &str, target: &str, changes: &[(&str, Value)]) -> Vec<String> {
+fn verdict(
+    validator: &Validator,
+    file: &str,
+    target: &str,
+    changes: &[(&str, Value)],
+) -> Vec<String> {
     let (id, body) = target.split_once(' ').unwrap();
-    let exchange = if body == "request" { Exchange::Request } else { Exchange::Response(body.parse().unwrap()) };
-    let Resolution::Body(target) =
-        validator.resolve(&TargetSpec::Operation(OperationSelector::Id(id.into()), exchange)).unwrap()
+    let exchange = if body == "request" {
+        Exchange::Request
+    } else {
+        Exchange::Response(body.parse().unwrap())
+    };
+    let Resolution::Body(target) = validator
+        .resolve(&TargetSpec::Operation(
+            OperationSelector::Id(id.into()),
+            exchange,
+        ))
+        .unwrap()
     else {
         panic!("{id} {body} has no body")
     };

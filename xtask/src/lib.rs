@@ -5,6 +5,7 @@
 //! generated code), 2 usage, IO or internal errors. Clap's types stay here; they
 //! convert into the library's own types.
 
+mod codegen;
 mod validate;
 
 use std::ffi::OsString;
@@ -23,6 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Codegen(codegen::Args),
     Validate(validate::Args),
 }
 
@@ -67,6 +69,7 @@ where
         }
     };
     let result = match cli.command {
+        Command::Codegen(args) => codegen::run(args, io),
         Command::Validate(args) => validate::run(args, io),
     };
     match result {
@@ -83,12 +86,16 @@ where
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error
-        .chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+    error.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The workspace root, for defaults such as `spec/capi.yaml`.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }

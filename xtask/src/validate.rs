@@ -92,9 +92,12 @@ enum Format {
 
 /// Runs the command, returning the exit code.
 pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
-    let spec_path = args.spec.clone().unwrap_or_else(|| crate::workspace_root().join("spec/capi.yaml"));
-    let text =
-        std::fs::read_to_string(&spec_path).with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
+    let spec_path = args
+        .spec
+        .clone()
+        .unwrap_or_else(|| crate::workspace_root().join("spec/capi.yaml"));
+    let text = std::fs::read_to_string(&spec_path)
+        .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
     let spec = Spec::from_text(&spec_path.display().to_string(), &text)?;
     let mut validator = Validator::new(&spec);
     let outcomes = match &args.manifest {
@@ -112,13 +115,19 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
 
 fn target_spec(args: &Args) -> anyhow::Result<TargetSpec> {
     if let Some(name) = &args.schema {
-        let direction = if args.request { Direction::Request } else { Direction::Response };
+        let direction = if args.request {
+            Direction::Request
+        } else {
+            Direction::Response
+        };
         return Ok(TargetSpec::Schema(name.clone(), direction));
     }
     let exchange = match (args.status, args.request) {
         (Some(status), _) => Exchange::Response(status),
         (None, true) => Exchange::Request,
-        (None, false) => bail!("say which body to check: --status <CODE> for a response or --request"),
+        (None, false) => {
+            bail!("say which body to check: --status <CODE> for a response or --request")
+        }
     };
     let selector = match (&args.operation, &args.method, &args.path) {
         (Some(id), _, _) => OperationSelector::Id(id.clone()),
@@ -132,7 +141,11 @@ fn target_spec(args: &Args) -> anyhow::Result<TargetSpec> {
     Ok(TargetSpec::Operation(selector, exchange))
 }
 
-fn run_files(validator: &Validator, args: &Args, io: &mut crate::Io<'_>) -> anyhow::Result<Vec<Outcome>> {
+fn run_files(
+    validator: &Validator,
+    args: &Args,
+    io: &mut crate::Io<'_>,
+) -> anyhow::Result<Vec<Outcome>> {
     if args.files.is_empty() {
         bail!("no payload given: name one or more files, or `-` for standard input");
     }
@@ -143,7 +156,10 @@ fn run_files(validator: &Validator, args: &Args, io: &mut crate::Io<'_>) -> anyh
         let input = file.display().to_string();
         let bytes = if file.as_os_str() == "-" {
             let mut bytes = Vec::new();
-            io.stdin.read_to_end(&mut bytes).map(|_| bytes).context("cannot read standard input")
+            io.stdin
+                .read_to_end(&mut bytes)
+                .map(|_| bytes)
+                .context("cannot read standard input")
         } else {
             read_file(file)
         };
@@ -159,18 +175,31 @@ fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
-fn run_manifest(validator: &mut Validator, path: &Path, aliases: Option<&Path>) -> anyhow::Result<Vec<Outcome>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the manifest {}", path.display()))?;
-    let rows = manifest::parse(&text).with_context(|| format!("malformed manifest {}", path.display()))?;
+fn run_manifest(
+    validator: &mut Validator,
+    path: &Path,
+    aliases: Option<&Path>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the manifest {}", path.display()))?;
+    let rows =
+        manifest::parse(&text).with_context(|| format!("malformed manifest {}", path.display()))?;
     let aliases = match aliases {
         Some(file) => {
-            let text =
-                std::fs::read_to_string(file).with_context(|| format!("cannot read the aliases {}", file.display()))?;
-            manifest::parse_aliases(&text).with_context(|| format!("malformed aliases {}", file.display()))?
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read the aliases {}", file.display()))?;
+            manifest::parse_aliases(&text)
+                .with_context(|| format!("malformed aliases {}", file.display()))?
         }
         None => manifest::Aliases::new(),
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let mut read = |file: &str| read_file(&base.join(file)).map_err(|e| format!("{e:#}"));
-    Ok(manifest::check_rows(validator, &rows, &aliases, &path.display().to_string(), &mut read))
+    Ok(manifest::check_rows(
+        validator,
+        &rows,
+        &aliases,
+        &path.display().to_string(),
+        &mut read,
+    ))
 }

@@ -30,8 +30,17 @@ pub enum Direction {
 }
 
 /// Keywords of the OpenAPI 3.0 schema object that carry no meaning for validation.
-const DROPPED: [&str; 9] =
-    ["example", "externalDocs", "xml", "discriminator", "deprecated", "readOnly", "writeOnly", "nullable", "title"];
+const DROPPED: [&str; 9] = [
+    "example",
+    "externalDocs",
+    "xml",
+    "discriminator",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "nullable",
+    "title",
+];
 
 /// Converts every schema in an OpenAPI document, leaving all other nodes as they are.
 pub fn convert_document(doc: &Value, direction: Direction) -> Value {
@@ -45,7 +54,9 @@ pub fn convert_document(doc: &Value, direction: Direction) -> Value {
 fn convert_schemas_in(node: &mut Value, direction: Direction, in_components: bool) {
     let Value::Object(map) = node else {
         if let Value::Array(items) = node {
-            items.iter_mut().for_each(|item| convert_schemas_in(item, direction, false));
+            items
+                .iter_mut()
+                .for_each(|item| convert_schemas_in(item, direction, false));
         }
         return;
     };
@@ -84,12 +95,18 @@ pub fn convert_schema(schema: &Value, direction: Direction) -> Value {
             "items" | "not" | "x-property-names" => convert_schema(value, direction),
             "additionalProperties" if value.is_object() => convert_schema(value, direction),
             "allOf" | "anyOf" | "oneOf" => match value {
-                Value::Array(items) => Value::Array(items.iter().map(|s| convert_schema(s, direction)).collect()),
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|s| convert_schema(s, direction)).collect())
+                }
                 other => other.clone(),
             },
             _ => value.clone(),
         };
-        let key = if key == "x-property-names" { "propertyNames" } else { key.as_str() };
+        let key = if key == "x-property-names" {
+            "propertyNames"
+        } else {
+            key.as_str()
+        };
         out.insert(key.to_string(), converted);
     }
     convert_exclusive_bound(&mut out, "exclusiveMinimum", "minimum");
@@ -110,8 +127,11 @@ fn convert_properties(properties: &Value, direction: Direction) -> Value {
     let converted = properties
         .iter()
         .map(|(name, schema)| {
-            let value =
-                if is_hidden(schema, direction) { Value::Bool(false) } else { convert_schema(schema, direction) };
+            let value = if is_hidden(schema, direction) {
+                Value::Bool(false)
+            } else {
+                convert_schema(schema, direction)
+            };
             (name.clone(), value)
         })
         .collect();
@@ -127,7 +147,11 @@ fn is_hidden(schema: &Value, direction: Direction) -> bool {
     schema.get("$ref").is_none() && schema.get(flag) == Some(&Value::Bool(true))
 }
 
-fn drop_hidden_from_required(source: &Map<String, Value>, out: &mut Map<String, Value>, direction: Direction) {
+fn drop_hidden_from_required(
+    source: &Map<String, Value>,
+    out: &mut Map<String, Value>,
+    direction: Direction,
+) {
     let (Some(Value::Object(properties)), Some(Value::Array(required))) =
         (source.get("properties"), out.get_mut("required"))
     else {
@@ -207,7 +231,11 @@ mod tests {
     use serde_json::json;
 
     fn check(input: Value, direction: Direction, expected: Value) {
-        assert_eq!(convert_schema(&input, direction), expected, "converting {input}");
+        assert_eq!(
+            convert_schema(&input, direction),
+            expected,
+            "converting {input}"
+        );
     }
     fn response(input: Value, expected: Value) {
         check(input, Direction::Response, expected)
@@ -215,12 +243,18 @@ mod tests {
 
     #[test]
     fn nullable_adds_null_to_type_and_enum() {
-        response(json!({"type": "string", "nullable": true}), json!({"type": ["string", "null"]}));
+        response(
+            json!({"type": "string", "nullable": true}),
+            json!({"type": ["string", "null"]}),
+        );
         response(
             json!({"type": "string", "enum": ["a"], "nullable": true}),
             json!({"type": ["string", "null"], "enum": ["a", null]}),
         );
-        response(json!({"type": "string", "nullable": false}), json!({"type": "string"}));
+        response(
+            json!({"type": "string", "nullable": false}),
+            json!({"type": "string"}),
+        );
     }
 
     #[test]
@@ -233,7 +267,10 @@ mod tests {
 
     #[test]
     fn reference_siblings_are_ignored() {
-        response(json!({"$ref": "#/x", "nullable": true, "description": "d"}), json!({"$ref": "#/x"}));
+        response(
+            json!({"$ref": "#/x", "nullable": true, "description": "d"}),
+            json!({"$ref": "#/x"}),
+        );
     }
 
     #[test]
@@ -258,7 +295,10 @@ mod tests {
             json!({"type": "integer", "format": "int32", "minimum": 1}),
             json!({"type": "integer", "minimum": 1, "maximum": 2147483647}),
         );
-        response(json!({"type": "string", "format": "uuid"}), json!({"type": "string", "format": "uuid"}));
+        response(
+            json!({"type": "string", "format": "uuid"}),
+            json!({"type": "string", "format": "uuid"}),
+        );
     }
 
     #[test]
@@ -298,7 +338,10 @@ mod tests {
         let doc = json!({"components": {"schemas": {"A": {"type": "string", "nullable": true}},
             "examples": {"E": {"value": {"schema": {"nullable": true}}}}}});
         let out = convert_document(&doc, Direction::Response);
-        assert_eq!(out["components"]["schemas"]["A"], json!({"type": ["string", "null"]}));
+        assert_eq!(
+            out["components"]["schemas"]["A"],
+            json!({"type": ["string", "null"]})
+        );
         assert_eq!(out["components"]["examples"], doc["components"]["examples"]);
     }
 }

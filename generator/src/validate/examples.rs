@@ -23,20 +23,45 @@ pub struct Example {
 /// `components/examples`), and parameters.
 pub fn collect(raw: &Value) -> Vec<Example> {
     let mut found = Vec::new();
-    if let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, schema) in schemas {
-            schema_examples(schema, &pointer::push("/components/schemas", name), &mut found);
+            schema_examples(
+                schema,
+                &pointer::push("/components/schemas", name),
+                &mut found,
+            );
         }
     }
-    for (path, item) in raw.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let item_at = pointer::push("/paths", path);
         for method in crate::spec::METHODS {
-            let Some(operation) = item.get(method) else { continue };
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
             let at = pointer::push(&item_at, method);
             if let Some(body) = operation.get("requestBody") {
-                media_examples(raw, body, &pointer::push(&at, "requestBody"), Direction::Request, &mut found);
+                media_examples(
+                    raw,
+                    body,
+                    &pointer::push(&at, "requestBody"),
+                    Direction::Request,
+                    &mut found,
+                );
             }
-            for (status, response) in operation.get("responses").and_then(Value::as_object).into_iter().flatten() {
+            for (status, response) in operation
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 let at = pointer::push(&pointer::push(&at, "responses"), status);
                 media_examples(raw, response, &at, Direction::Response, &mut found);
             }
@@ -44,15 +69,30 @@ pub fn collect(raw: &Value) -> Vec<Example> {
         }
         parameter_examples(item, &item_at, &mut found);
     }
-    for (section, direction) in [("responses", Direction::Response), ("requestBodies", Direction::Request)] {
+    for (section, direction) in [
+        ("responses", Direction::Response),
+        ("requestBodies", Direction::Request),
+    ] {
         let at = format!("/components/{section}");
-        for (name, node) in raw.pointer(&at).and_then(Value::as_object).into_iter().flatten() {
+        for (name, node) in raw
+            .pointer(&at)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             media_examples(raw, node, &pointer::push(&at, name), direction, &mut found);
         }
     }
-    if let Some(parameters) = raw.pointer("/components/parameters").and_then(Value::as_object) {
+    if let Some(parameters) = raw
+        .pointer("/components/parameters")
+        .and_then(Value::as_object)
+    {
         for (name, parameter) in parameters {
-            single_parameter(parameter, &pointer::push("/components/parameters", name), &mut found);
+            single_parameter(
+                parameter,
+                &pointer::push("/components/parameters", name),
+                &mut found,
+            );
         }
     }
     found
@@ -64,18 +104,31 @@ fn schema_examples(schema: &Value, at: &str, found: &mut Vec<Example>) {
         return;
     }
     if let Some(value) = map.get("example") {
-        let target =
-            Target { direction: Direction::Response, schema_pointer: at.to_string(), label: format!("schema #{at}") };
-        found.push(Example { location: pointer::push(at, "example"), target, value: value.clone() });
+        let target = Target {
+            direction: Direction::Response,
+            schema_pointer: at.to_string(),
+            label: format!("schema #{at}"),
+        };
+        found.push(Example {
+            location: pointer::push(at, "example"),
+            target,
+            value: value.clone(),
+        });
     }
     for (key, child) in map {
         match key.as_str() {
             "properties" => {
                 for (name, property) in child.as_object().into_iter().flatten() {
-                    schema_examples(property, &pointer::push(&pointer::push(at, key), name), found);
+                    schema_examples(
+                        property,
+                        &pointer::push(&pointer::push(at, key), name),
+                        found,
+                    );
                 }
             }
-            "items" | "additionalProperties" | "not" => schema_examples(child, &pointer::push(at, key), found),
+            "items" | "additionalProperties" | "not" => {
+                schema_examples(child, &pointer::push(at, key), found)
+            }
             "allOf" | "anyOf" | "oneOf" => {
                 for (i, branch) in child.as_array().into_iter().flatten().enumerate() {
                     schema_examples(branch, &format!("{at}/{key}/{i}"), found);
@@ -86,17 +139,31 @@ fn schema_examples(schema: &Value, at: &str, found: &mut Vec<Example>) {
     }
 }
 
-fn media_examples(raw: &Value, node: &Value, at: &str, direction: Direction, found: &mut Vec<Example>) {
+fn media_examples(
+    raw: &Value,
+    node: &Value,
+    at: &str,
+    direction: Direction,
+    found: &mut Vec<Example>,
+) {
     if node.get("$ref").is_some() {
         return; // the referenced component is visited on its own
     }
-    for (media, content) in node.get("content").and_then(Value::as_object).into_iter().flatten() {
+    for (media, content) in node
+        .get("content")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let media_at = pointer::push(&pointer::push(at, "content"), media);
         if content.get("schema").is_none() {
             continue;
         }
-        let target =
-            Target { direction, schema_pointer: pointer::push(&media_at, "schema"), label: format!("#{media_at}") };
+        let target = Target {
+            direction,
+            schema_pointer: pointer::push(&media_at, "schema"),
+            label: format!("#{media_at}"),
+        };
         if let Some(value) = content.get("example") {
             found.push(Example {
                 location: pointer::push(&media_at, "example"),
@@ -104,19 +171,36 @@ fn media_examples(raw: &Value, node: &Value, at: &str, direction: Direction, fou
                 value: value.clone(),
             });
         }
-        for name in content.get("examples").and_then(Value::as_object).into_iter().flat_map(|m| m.keys()) {
+        for name in content
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
             let example_at = pointer::push(&pointer::push(&media_at, "examples"), name);
-            let Some((resolved_at, resolved)) = pointer::resolve(raw, &example_at) else { continue };
+            let Some((resolved_at, resolved)) = pointer::resolve(raw, &example_at) else {
+                continue;
+            };
             if let Some(value) = resolved.get("value") {
                 let location = pointer::push(&resolved_at, "value");
-                found.push(Example { location, target: target.clone(), value: value.clone() });
+                found.push(Example {
+                    location,
+                    target: target.clone(),
+                    value: value.clone(),
+                });
             }
         }
     }
 }
 
 fn parameter_examples(node: &Value, at: &str, found: &mut Vec<Example>) {
-    for (i, parameter) in node.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, parameter) in node
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         single_parameter(parameter, &format!("{at}/parameters/{i}"), found);
     }
 }
@@ -128,6 +212,10 @@ fn single_parameter(parameter: &Value, at: &str, found: &mut Vec<Example>) {
             schema_pointer: pointer::push(at, "schema"),
             label: format!("#{at}"),
         };
-        found.push(Example { location: pointer::push(at, "example"), target, value: value.clone() });
+        found.push(Example {
+            location: pointer::push(at, "example"),
+            target,
+            value: value.clone(),
+        });
     }
 }

@@ -70,10 +70,12 @@ pub enum AliasTarget {
 
 fn fields(line: &str) -> Vec<String> {
     line.split('\t')
-        .map(|field| match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-            Some(inner) => inner.replace("\"\"", "\""),
-            None => field.to_string(),
-        })
+        .map(
+            |field| match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => field.to_string(),
+            },
+        )
         .collect()
 }
 
@@ -89,15 +91,18 @@ pub fn parse(text: &str) -> Result<Vec<Row>, ManifestError> {
         if f.len() < 7 {
             return Err(ManifestError {
                 line: number,
-                message: format!("expected at least 7 tab-separated columns, found {}", f.len()),
+                message: format!(
+                    "expected at least 7 tab-separated columns, found {}",
+                    f.len()
+                ),
             });
         }
         let status = match f[5].trim() {
             "" => None,
-            s => Some(
-                s.parse()
-                    .map_err(|_| ManifestError { line: number, message: format!("status `{s}` is not a number") })?,
-            ),
+            s => Some(s.parse().map_err(|_| ManifestError {
+                line: number,
+                message: format!("status `{s}` is not a number"),
+            })?),
         };
         let expected_valid = match f[6].trim() {
             "yes" => Some(true),
@@ -128,7 +133,10 @@ pub fn parse_aliases(text: &str) -> Result<Aliases, ManifestError> {
             continue;
         }
         let Some((concept, target)) = line.split_once('\t') else {
-            return Err(ManifestError { line: number, message: "expected `concept<TAB>target`".into() });
+            return Err(ManifestError {
+                line: number,
+                message: "expected `concept<TAB>target`".into(),
+            });
         };
         let target = target.trim();
         let target = if target.starts_with("#/") {
@@ -146,7 +154,11 @@ pub fn parse_aliases(text: &str) -> Result<Aliases, ManifestError> {
 
 /// Resolves a row's targets and how the payload must relate to them. `Err` says why the
 /// row names no target this spec has.
-pub fn resolve(row: &Row, validator: &mut Validator, aliases: &Aliases) -> Result<(Vec<Resolution>, Match), String> {
+pub fn resolve(
+    row: &Row,
+    validator: &mut Validator,
+    aliases: &Aliases,
+) -> Result<(Vec<Resolution>, Match), String> {
     if row.method == "*" {
         let exchange = match (row.direction.as_str(), row.status) {
             ("request", _) => Exchange::Request,
@@ -158,15 +170,25 @@ pub fn resolve(row: &Row, validator: &mut Validator, aliases: &Aliases) -> Resul
     resolve_all(row, validator, aliases).map(|r| (r, Match::All))
 }
 
-fn resolve_all(row: &Row, validator: &mut Validator, aliases: &Aliases) -> Result<Vec<Resolution>, String> {
+fn resolve_all(
+    row: &Row,
+    validator: &mut Validator,
+    aliases: &Aliases,
+) -> Result<Vec<Resolution>, String> {
     let template = row.path_template.as_str();
-    let direction = if row.direction == "request" { Direction::Request } else { Direction::Response };
+    let direction = if row.direction == "request" {
+        Direction::Request
+    } else {
+        Direction::Response
+    };
     if let Some(alias) = aliases.get(template) {
         let target = match alias {
-            AliasTarget::Pointer(p) => {
-                validator.resolve(&TargetSpec::Schema(format!("#{p}"), direction)).map_err(|e| e.to_string())?
+            AliasTarget::Pointer(p) => validator
+                .resolve(&TargetSpec::Schema(format!("#{p}"), direction))
+                .map_err(|e| e.to_string())?,
+            AliasTarget::Inline(schema) => {
+                Resolution::Body(validator.add_schema(schema, direction, template))
             }
-            AliasTarget::Inline(schema) => Resolution::Body(validator.add_schema(schema, direction, template)),
         };
         return Ok(vec![target]);
     }
@@ -181,18 +203,35 @@ fn resolve_all(row: &Row, validator: &mut Validator, aliases: &Aliases) -> Resul
         (other, None) => return Err(format!("a {other} row needs a status")),
     };
     if !template.starts_with('/') {
-        return Err(format!("`{template}` is neither a path, a schema pointer nor a known alias"));
+        return Err(format!(
+            "`{template}` is neither a path, a schema pointer nor a known alias"
+        ));
     }
     let mut resolutions = Vec::new();
     for alternative in template.split(" | ") {
-        let (path, fragment) = alternative.trim().split_once('#').unwrap_or((alternative.trim(), ""));
-        let selector = OperationSelector::MethodPath { method: row.method.clone(), path: path.to_string() };
-        let resolution = validator.resolve(&TargetSpec::Operation(selector, exchange)).map_err(|e| e.to_string())?;
+        let (path, fragment) = alternative
+            .trim()
+            .split_once('#')
+            .unwrap_or((alternative.trim(), ""));
+        let selector = OperationSelector::MethodPath {
+            method: row.method.clone(),
+            path: path.to_string(),
+        };
+        let resolution = validator
+            .resolve(&TargetSpec::Operation(selector, exchange))
+            .map_err(|e| e.to_string())?;
         resolutions.push(match resolution {
-            Resolution::Body(target) if !fragment.is_empty() => match validator.narrow(&target, fragment) {
-                Some(narrowed) => Resolution::Body(narrowed),
-                None => return Err(format!("the schema of {} has no part at #{fragment}", target.label)),
-            },
+            Resolution::Body(target) if !fragment.is_empty() => {
+                match validator.narrow(&target, fragment) {
+                    Some(narrowed) => Resolution::Body(narrowed),
+                    None => {
+                        return Err(format!(
+                            "the schema of {} has no part at #{fragment}",
+                            target.label
+                        ))
+                    }
+                }
+            }
             other => other,
         });
     }
@@ -219,21 +258,39 @@ pub fn check_rows(
                 continue;
             }
         };
-        let payload = if row.file == "-" { Ok(None) } else { read(&row.file).map(Some) };
+        let payload = if row.file == "-" {
+            Ok(None)
+        } else {
+            read(&row.file).map(Some)
+        };
         outcomes.push(match payload {
-            Ok(payload) => outcome::check_with(validator, &input, &resolutions, payload.as_deref(), matching),
+            Ok(payload) => outcome::check_with(
+                validator,
+                &input,
+                &resolutions,
+                payload.as_deref(),
+                matching,
+            ),
             Err(problem) => Outcome::error(&input, Vec::new(), problem),
         });
     }
     outcomes
 }
 
-fn every_operation_with(validator: &Validator, exchange: Exchange) -> Result<Vec<Resolution>, String> {
+fn every_operation_with(
+    validator: &Validator,
+    exchange: Exchange,
+) -> Result<Vec<Resolution>, String> {
     let mut seen = std::collections::BTreeSet::new();
     let mut resolutions = Vec::new();
     for operation in validator.operations().to_vec() {
-        let selector = OperationSelector::MethodPath { method: operation.method.clone(), path: operation.path.clone() };
-        if let Ok(Resolution::Body(target)) = validator.resolve(&TargetSpec::Operation(selector, exchange)) {
+        let selector = OperationSelector::MethodPath {
+            method: operation.method.clone(),
+            path: operation.path.clone(),
+        };
+        if let Ok(Resolution::Body(target)) =
+            validator.resolve(&TargetSpec::Operation(selector, exchange))
+        {
             if seen.insert(target.schema_pointer.clone()) {
                 resolutions.push(Resolution::Body(target));
             }
@@ -264,7 +321,11 @@ mod tests {
     fn reports_malformed_lines() {
         assert_eq!(parse("h\na\tb\n").unwrap_err().line, 2);
         assert_eq!(parse_aliases("# c\nx\tnot json\n").unwrap_err().line, 2);
-        let aliases = parse_aliases("(m)\t#/components/schemas/M\n(i)\t{\"type\": \"object\"}\n").unwrap();
-        assert_eq!(aliases["(m)"], AliasTarget::Pointer("/components/schemas/M".into()));
+        let aliases =
+            parse_aliases("(m)\t#/components/schemas/M\n(i)\t{\"type\": \"object\"}\n").unwrap();
+        assert_eq!(
+            aliases["(m)"],
+            AliasTarget::Pointer("/components/schemas/M".into())
+        );
     }
 }

@@ -84,27 +84,44 @@ impl Validator {
     /// Adds a schema written in the spec's dialect (its `$ref`s point into the spec) and
     /// returns a target for it.
     pub fn add_schema(&mut self, schema: &Value, direction: Direction, label: &str) -> Target {
-        let converted = [Direction::Request, Direction::Response].map(|d| dialect::convert_schema(schema, d));
-        let index = self.raw.get("x-added-schemas").and_then(Value::as_array).map_or(0, Vec::len);
-        for (doc, schema) in [&mut self.raw, &mut self.request, &mut self.response].into_iter().zip([
-            schema.clone(),
-            converted[0].clone(),
-            converted[1].clone(),
-        ]) {
+        let converted =
+            [Direction::Request, Direction::Response].map(|d| dialect::convert_schema(schema, d));
+        let index = self
+            .raw
+            .get("x-added-schemas")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for (doc, schema) in [&mut self.raw, &mut self.request, &mut self.response]
+            .into_iter()
+            .zip([schema.clone(), converted[0].clone(), converted[1].clone()])
+        {
             if let Value::Object(map) = doc {
-                let added = map.entry("x-added-schemas").or_insert_with(|| Value::Array(Vec::new()));
+                let added = map
+                    .entry("x-added-schemas")
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(list) = added {
                     list.push(schema);
                 }
             }
         }
-        Target { direction, schema_pointer: format!("/x-added-schemas/{index}"), label: label.to_string() }
+        Target {
+            direction,
+            schema_pointer: format!("/x-added-schemas/{index}"),
+            label: label.to_string(),
+        }
     }
 
     /// Validates a payload, returning every violation (empty when it is valid).
-    pub fn validate(&self, target: &Target, payload: &Value) -> Result<Vec<Violation>, SchemaError> {
+    pub fn validate(
+        &self,
+        target: &Target,
+        payload: &Value,
+    ) -> Result<Vec<Violation>, SchemaError> {
         let compiled = self.compile(target)?;
-        Ok(compiled.iter_errors(payload).flat_map(|e| violation::from_error(&e, &self.raw)).collect())
+        Ok(compiled
+            .iter_errors(payload)
+            .flat_map(|e| violation::from_error(&e, &self.raw))
+            .collect())
     }
 
     fn document(&self, direction: Direction) -> &Value {
@@ -121,22 +138,35 @@ impl Validator {
         }
         let mut root = self.document(target.direction).clone();
         if let Value::Object(map) = &mut root {
-            map.insert("$ref".into(), Value::String(format!("#{}", pointer::to_uri_fragment(&target.schema_pointer))));
+            map.insert(
+                "$ref".into(),
+                Value::String(format!(
+                    "#{}",
+                    pointer::to_uri_fragment(&target.schema_pointer)
+                )),
+            );
         }
         let compiled = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
             .build(&root)
-            .map_err(|e| SchemaError { pointer: target.schema_pointer.clone(), message: e.to_string() })?;
+            .map_err(|e| SchemaError {
+                pointer: target.schema_pointer.clone(),
+                message: e.to_string(),
+            })?;
         let compiled = Arc::new(compiled);
         self.lock().insert(key, compiled.clone());
         Ok(compiled)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Direction, String), Arc<jsonschema::Validator>>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(Direction, String), Arc<jsonschema::Validator>>> {
         // A panic while the lock was held cannot leave the cache inconsistent: entries
         // are inserted whole.
-        self.compiled.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.compiled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -156,6 +186,9 @@ fn step(doc: &Value, at: &str, token: &str) -> Option<String> {
             return Some(found);
         }
     }
-    let branches = node.get("allOf").and_then(Value::as_array).map_or(0, Vec::len);
+    let branches = node
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     (0..branches).find_map(|i| step(doc, &format!("{at}/allOf/{i}"), token))
 }

@@ -68,8 +68,10 @@ pub fn check_with(
     if matching == Match::All || resolutions.len() < 2 {
         return check(validator, input, resolutions, payload);
     }
-    let mut outcomes: Vec<Outcome> =
-        resolutions.iter().map(|r| check(validator, input, std::slice::from_ref(r), payload)).collect();
+    let mut outcomes: Vec<Outcome> = resolutions
+        .iter()
+        .map(|r| check(validator, input, std::slice::from_ref(r), payload))
+        .collect();
     outcomes.sort_by_key(|o| (o.verdict != Verdict::Valid, o.violations.len()));
     let mut best = outcomes.swap_remove(0);
     best.targets = resolutions.iter().map(label).collect();
@@ -78,10 +80,20 @@ pub fn check_with(
 
 /// Checks one payload (`None` when the exchange has no body) against every resolution;
 /// it is valid only if it satisfies them all.
-pub fn check(validator: &Validator, input: &str, resolutions: &[Resolution], payload: Option<&[u8]>) -> Outcome {
+pub fn check(
+    validator: &Validator,
+    input: &str,
+    resolutions: &[Resolution],
+    payload: Option<&[u8]>,
+) -> Outcome {
     let targets = resolutions.iter().map(label).collect();
-    let mut outcome =
-        Outcome { input: input.to_string(), targets, verdict: Verdict::Valid, problem: None, violations: Vec::new() };
+    let mut outcome = Outcome {
+        input: input.to_string(),
+        targets,
+        verdict: Verdict::Valid,
+        problem: None,
+        violations: Vec::new(),
+    };
     let value = match payload.map(payload::parse) {
         None => None,
         Some(Ok(value)) => Some(value),

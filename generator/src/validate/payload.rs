@@ -30,7 +30,9 @@ pub enum PayloadError {
 /// payload comes near it), which keeps a hostile document from exhausting the stack.
 pub fn parse(bytes: &[u8]) -> Result<Value, PayloadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| PayloadError::NotUtf8 { offset: e.valid_up_to() })?;
+    let text = std::str::from_utf8(bytes).map_err(|e| PayloadError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
     if text.trim().is_empty() {
         return Err(PayloadError::Empty);
     }
@@ -45,7 +47,11 @@ pub fn parse(bytes: &[u8]) -> Result<Value, PayloadError> {
         } else {
             message
         };
-        PayloadError::Syntax { line: error.line(), column: error.column(), message }
+        PayloadError::Syntax {
+            line: error.line(),
+            column: error.column(),
+            message,
+        }
     })
 }
 
@@ -60,9 +66,18 @@ mod tests {
     #[test]
     fn explains_bad_payloads() {
         check(b"  \n", "empty payload: expected a JSON document");
-        check(b"{\"a\": \"\xff\"}", "not UTF-8: invalid byte sequence at byte offset 7");
-        check(b"{\n  \"a\": 1,\n}", "invalid JSON at line 3, column 1: trailing comma");
-        check(&[b'['; 100_000], "invalid JSON at line 1, column 128: nested more than 128 levels deep");
+        check(
+            b"{\"a\": \"\xff\"}",
+            "not UTF-8: invalid byte sequence at byte offset 7",
+        );
+        check(
+            b"{\n  \"a\": 1,\n}",
+            "invalid JSON at line 3, column 1: trailing comma",
+        );
+        check(
+            &[b'['; 100_000],
+            "invalid JSON at line 1, column 128: nested more than 128 levels deep",
+        );
     }
 
     #[test]

@@ -40,7 +40,11 @@ pub struct Summary {
 /// Counts outcomes by verdict.
 pub fn summarize(outcomes: &[Outcome]) -> Summary {
     let count = |v| outcomes.iter().filter(|o| o.verdict == v).count();
-    Summary { passed: count(Verdict::Valid), failed: count(Verdict::Invalid), errors: count(Verdict::Error) }
+    Summary {
+        passed: count(Verdict::Valid),
+        failed: count(Verdict::Invalid),
+        errors: count(Verdict::Error),
+    }
 }
 
 /// The human report: one block per input, then a closing `N passed, N failed` line.
@@ -52,12 +56,21 @@ pub fn human(outcomes: &[Outcome]) -> String {
             Verdict::Invalid => "INVALID",
             Verdict::Error => "ERROR",
         };
-        let _ = writeln!(out, "{verdict}: {} ({})", outcome.input, outcome.targets.join("; "));
+        let _ = writeln!(
+            out,
+            "{verdict}: {} ({})",
+            outcome.input,
+            outcome.targets.join("; ")
+        );
         if let Some(problem) = &outcome.problem {
             let _ = writeln!(out, "  {problem}");
         }
         for v in &outcome.violations {
-            let at = if v.pointer.is_empty() { "(root)" } else { v.pointer.as_str() };
+            let at = if v.pointer.is_empty() {
+                "(root)"
+            } else {
+                v.pointer.as_str()
+            };
             let _ = writeln!(out, "  {at}: expected {}", v.expected);
             let _ = writeln!(out, "      found: {}", v.found);
             if !v.spec_location.is_empty() {
@@ -82,8 +95,13 @@ pub fn json(outcomes: &[Outcome]) -> String {
         outcomes: &'a [Outcome],
         summary: Summary,
     }
-    let report = Report { version: 1, outcomes, summary: summarize(outcomes) };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let report = Report {
+        version: 1,
+        outcomes,
+        summary: summarize(outcomes),
+    };
+    let mut text =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -89,29 +89,45 @@ pub enum TargetError {
 }
 
 /// Resolves a target specification against the spec.
-pub fn resolve(raw: &Value, operations: &[OperationRef], spec: &TargetSpec) -> Result<Resolution, TargetError> {
+pub fn resolve(
+    raw: &Value,
+    operations: &[OperationRef],
+    spec: &TargetSpec,
+) -> Result<Resolution, TargetError> {
     match spec {
         TargetSpec::Schema(name, direction) => resolve_schema(raw, name, *direction),
         TargetSpec::Operation(selector, exchange) => {
             let operation = match selector {
-                OperationSelector::Id(id) => match operations.iter().find(|o| o.id.as_deref() == Some(id.as_str())) {
+                OperationSelector::Id(id) => match operations
+                    .iter()
+                    .find(|o| o.id.as_deref() == Some(id.as_str()))
+                {
                     Some(operation) => operation,
                     None => {
                         let ids = operations.iter().filter_map(|o| o.id.as_deref());
-                        return Err(TargetError::UnknownOperation { id: id.clone(), suggestion: nearest(id, ids) });
+                        return Err(TargetError::UnknownOperation {
+                            id: id.clone(),
+                            suggestion: nearest(id, ids),
+                        });
                     }
                 },
-                OperationSelector::MethodPath { method, path } => match match_operation(operations, method, path) {
-                    Ok(operation) => operation,
-                    Err(finding) => return Ok(Resolution::Finding(finding)),
-                },
+                OperationSelector::MethodPath { method, path } => {
+                    match match_operation(operations, method, path) {
+                        Ok(operation) => operation,
+                        Err(finding) => return Ok(Resolution::Finding(finding)),
+                    }
+                }
             };
             Ok(resolve_exchange(raw, operation, *exchange))
         }
     }
 }
 
-fn resolve_schema(raw: &Value, name: &str, direction: Direction) -> Result<Resolution, TargetError> {
+fn resolve_schema(
+    raw: &Value,
+    name: &str,
+    direction: Direction,
+) -> Result<Resolution, TargetError> {
     let schema_pointer = if name.starts_with('#') || name.starts_with('/') {
         name.trim_start_matches('#').to_string()
     } else {
@@ -123,10 +139,17 @@ fn resolve_schema(raw: &Value, name: &str, direction: Direction) -> Result<Resol
             .and_then(Value::as_object)
             .into_iter()
             .flat_map(|m| m.keys().map(String::as_str));
-        return Err(TargetError::UnknownSchema { name: name.to_string(), suggestion: nearest(name, names) });
+        return Err(TargetError::UnknownSchema {
+            name: name.to_string(),
+            suggestion: nearest(name, names),
+        });
     }
     let label = format!("schema #{schema_pointer}");
-    Ok(Resolution::Body(Target { direction, schema_pointer, label }))
+    Ok(Resolution::Body(Target {
+        direction,
+        schema_pointer,
+        label,
+    }))
 }
 
 /// Strips a scheme, host, query and fragment, leaving the path.
@@ -171,19 +194,29 @@ pub fn match_operation<'a>(
     let method = method.to_ascii_uppercase();
     let path = path_of(path);
     let best = |candidates: &mut dyn Iterator<Item = &'a OperationRef>| {
-        candidates.filter_map(|o| template_score(&o.path, path).map(|s| (s, o))).max_by_key(|(s, _)| *s).map(|(_, o)| o)
+        candidates
+            .filter_map(|o| template_score(&o.path, path).map(|s| (s, o)))
+            .max_by_key(|(s, _)| *s)
+            .map(|(_, o)| o)
     };
     if let Some(operation) = best(&mut operations.iter().filter(|o| o.method == method)) {
         return Ok(operation);
     }
     let finding = match best(&mut operations.iter()) {
         Some(other) => {
-            let methods: Vec<&str> =
-                operations.iter().filter(|o| o.path == other.path).map(|o| o.method.as_str()).collect();
+            let methods: Vec<&str> = operations
+                .iter()
+                .filter(|o| o.path == other.path)
+                .map(|o| o.method.as_str())
+                .collect();
             Violation {
                 pointer: String::new(),
                 found: format!("{method} {path}"),
-                expected: format!("one of the documented methods of {}: {}", other.path, methods.join(", ")),
+                expected: format!(
+                    "one of the documented methods of {}: {}",
+                    other.path,
+                    methods.join(", ")
+                ),
                 spec_location: format!("#{}", pointer::push("/paths", &other.path)),
             }
         }
@@ -216,7 +249,9 @@ fn resolve_exchange(raw: &Value, operation: &OperationRef, exchange: Exchange) -
             };
             let exact = status.to_string();
             let range = format!("{}XX", status / 100);
-            let key = [exact.as_str(), range.as_str(), "default"].into_iter().find(|k| documented.contains_key(*k));
+            let key = [exact.as_str(), range.as_str(), "default"]
+                .into_iter()
+                .find(|k| documented.contains_key(*k));
             match key.and_then(|k| pointer::resolve(raw, &pointer::push(&responses, k))) {
                 Some((response, node)) => media_schema(node, &response, label, Direction::Response),
                 None => {
@@ -228,7 +263,12 @@ fn resolve_exchange(raw: &Value, operation: &OperationRef, exchange: Exchange) -
     }
 }
 
-fn undocumented_status(status: u16, name: &str, responses: &str, documented: &[&str]) -> Resolution {
+fn undocumented_status(
+    status: u16,
+    name: &str,
+    responses: &str,
+    documented: &[&str],
+) -> Resolution {
     Resolution::Finding(Violation {
         pointer: String::new(),
         found: format!("status {status}"),
@@ -248,8 +288,15 @@ fn media_schema(node: &Value, at: &str, label: String, direction: Direction) -> 
         .or_else(|| content.keys().find(|k| k.contains("json")));
     match json {
         Some(media) if content[media].get("schema").is_some() => {
-            let schema_pointer = pointer::push(&pointer::push(&pointer::push(at, "content"), media), "schema");
-            Resolution::Body(Target { direction, schema_pointer, label })
+            let schema_pointer = pointer::push(
+                &pointer::push(&pointer::push(at, "content"), media),
+                "schema",
+            );
+            Resolution::Body(Target {
+                direction,
+                schema_pointer,
+                label,
+            })
         }
         _ => Resolution::NoBody { label },
     }
@@ -284,7 +331,12 @@ mod tests {
     use super::*;
 
     fn op(method: &str, path: &str) -> OperationRef {
-        OperationRef { id: None, method: method.into(), path: path.into(), pointer: String::new() }
+        OperationRef {
+            id: None,
+            method: method.into(),
+            path: path.into(),
+            pointer: String::new(),
+        }
     }
 
     #[test]
@@ -294,25 +346,52 @@ mod tests {
             op("GET", "/v3/apps/{guid}/env"),
             op("GET", "/v3/apps/{guid}/{x}"),
         ];
-        assert_eq!(match_operation(&ops, "get", "/v3/apps/abc/env").unwrap().path, "/v3/apps/{guid}/env");
         assert_eq!(
-            match_operation(&ops, "GET", "https://api.example.org/v3/apps/a/processes/web?x=1").unwrap().path,
+            match_operation(&ops, "get", "/v3/apps/abc/env")
+                .unwrap()
+                .path,
+            "/v3/apps/{guid}/env"
+        );
+        assert_eq!(
+            match_operation(
+                &ops,
+                "GET",
+                "https://api.example.org/v3/apps/a/processes/web?x=1"
+            )
+            .unwrap()
+            .path,
             "/v3/apps/{guid}/processes/{type}"
         );
-        assert_eq!(match_operation(&ops, "GET", "/v3/apps/{guid}/env").unwrap().path, "/v3/apps/{guid}/env");
+        assert_eq!(
+            match_operation(&ops, "GET", "/v3/apps/{guid}/env")
+                .unwrap()
+                .path,
+            "/v3/apps/{guid}/env"
+        );
     }
 
     #[test]
     fn wrong_methods_and_paths_are_findings() {
         let ops = [op("GET", "/v3/apps/{guid}")];
-        assert!(match_operation(&ops, "PUT", "/v3/apps/x").unwrap_err().expected.contains("GET"));
-        assert_eq!(match_operation(&ops, "GET", "/v3/nope").unwrap_err().spec_location, "#/paths");
+        assert!(match_operation(&ops, "PUT", "/v3/apps/x")
+            .unwrap_err()
+            .expected
+            .contains("GET"));
+        assert_eq!(
+            match_operation(&ops, "GET", "/v3/nope")
+                .unwrap_err()
+                .spec_location,
+            "#/paths"
+        );
     }
 
     #[test]
     fn suggests_the_nearest_name() {
         let ids = ["get_process", "list_processes", "update_process"];
-        assert_eq!(nearest("get_proces", ids.into_iter()).as_deref(), Some("get_process"));
+        assert_eq!(
+            nearest("get_proces", ids.into_iter()).as_deref(),
+            Some("get_process")
+        );
         assert_eq!(nearest("zzzzzzzzzzzz", ids.into_iter()), None);
     }
 }

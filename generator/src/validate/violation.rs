@@ -49,21 +49,38 @@ pub(crate) fn from_error(error: &jsonschema::ValidationError<'_>, raw: &Value) -
     match error.kind() {
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            vec![one(pointer::push(&at, name), "absent".into(), format!("required property \"{name}\""))]
+            vec![one(
+                pointer::push(&at, name),
+                "absent".into(),
+                format!("required property \"{name}\""),
+            )]
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
             .iter()
             .map(|name| {
-                let found = instance.get(name).map_or_else(|| "absent".into(), abbreviate);
-                one(pointer::push(&at, name), found, format!("no property \"{name}\" (additionalProperties: false)"))
+                let found = instance
+                    .get(name)
+                    .map_or_else(|| "absent".into(), abbreviate);
+                one(
+                    pointer::push(&at, name),
+                    found,
+                    format!("no property \"{name}\" (additionalProperties: false)"),
+                )
             })
             .collect(),
         ValidationErrorKind::FalseSchema => {
-            vec![one(at, abbreviate(instance), "no value here (the property is not sent in this direction)".into())]
+            vec![one(
+                at,
+                abbreviate(instance),
+                "no value here (the property is not sent in this direction)".into(),
+            )]
         }
         ValidationErrorKind::PropertyNames { error: inner } => {
             let name = inner.instance().as_str().unwrap_or_default().to_string();
-            let expected = format!("a property name {}", describe(inner.kind(), inner.instance()));
+            let expected = format!(
+                "a property name {}",
+                describe(inner.kind(), inner.instance())
+            );
             vec![Violation {
                 pointer: pointer::push(&at, &name),
                 found: format!("property name {}", abbreviate(inner.instance())),
@@ -99,15 +116,21 @@ fn describe(kind: &ValidationErrorKind, instance: &Value) -> String {
         ValidationErrorKind::MinItems { limit } => format!("at least {limit} items"),
         ValidationErrorKind::MaxItems { limit } => format!("at most {limit} items"),
         ValidationErrorKind::Pattern { pattern } => format!("text matching /{pattern}/"),
-        ValidationErrorKind::Not { schema } => match schema.get("required").and_then(Value::as_array) {
-            Some(names) if schema.as_object().is_some_and(|s| s.len() == 1) => {
-                let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-                format!("no property {}", names.join(", "))
+        ValidationErrorKind::Not { schema } => {
+            match schema.get("required").and_then(Value::as_array) {
+                Some(names) if schema.as_object().is_some_and(|s| s.len() == 1) => {
+                    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+                    format!("no property {}", names.join(", "))
+                }
+                _ => format!("a value not matching {schema}"),
             }
-            _ => format!("a value not matching {schema}"),
-        },
-        ValidationErrorKind::AnyOf { .. } => "a value matching at least one of the anyOf schemas".into(),
-        ValidationErrorKind::OneOfNotValid { .. } => "a value matching exactly one of the oneOf schemas".into(),
+        }
+        ValidationErrorKind::AnyOf { .. } => {
+            "a value matching at least one of the anyOf schemas".into()
+        }
+        ValidationErrorKind::OneOfNotValid { .. } => {
+            "a value matching exactly one of the oneOf schemas".into()
+        }
         ValidationErrorKind::OneOfMultipleValid { .. } => {
             "a value matching exactly one of the oneOf schemas (it matches several)".into()
         }
@@ -157,8 +180,7 @@ mod tests {
 
     #[test]
     fn maps_locations_back_to_the_spec() {
-        let raw =
-            json!({"components": {"schemas": {"P": {"properties": {"n": {"type": "integer", "format": "int32"}}}}}});
+        let raw = json!({"components": {"schemas": {"P": {"properties": {"n": {"type": "integer", "format": "int32"}}}}}});
         assert_eq!(
             spec_location("/components/schemas/P/properties/n/maximum", &raw),
             "#/components/schemas/P/properties/n/format"

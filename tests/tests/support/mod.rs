@@ -9,7 +9,10 @@ use generator::Spec;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// `../shared` beside the workspace: payloads, third-party specs, docs.
@@ -40,9 +43,17 @@ pub fn xtask(args: &[&str], stdin: &[u8]) -> (u8, String, String) {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let code = {
-        let mut io = xtask::Io { stdin: Box::new(stdin), stdout: Box::new(&mut stdout), stderr: Box::new(&mut stderr) };
+        let mut io = xtask::Io {
+            stdin: Box::new(stdin),
+            stdout: Box::new(&mut stdout),
+            stderr: Box::new(&mut stderr),
+        };
         let argv = std::iter::once("xtask").chain(args.iter().copied());
         xtask::run(argv, &mut io)
     };
-    (code, String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+    (
+        code,
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
 }

@@ -1,0 +1,409 @@
+//! Emitting tokens from the IR. Each function takes IR and gives a `TokenStream`; no
+//! function here sees the spec.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::*;
+
+/// An identifier, raw (`r#type`) where the name says so.
+fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+fn docs(doc: Option<&str>) -> TokenStream {
+    let lines = doc
+        .into_iter()
+        .flat_map(str::lines)
+        .map(|line| format!(" {line}"));
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// The Rust type of a [`TypeRef`] in a position where `null` means `None`.
+pub fn type_tokens(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::Integer { bits, unsigned } => {
+            let name = format_ident!("{}{}", if *unsigned { "u" } else { "i" }, bits.to_string());
+            quote!(#name)
+        }
+        TypeRef::Float { bits } => {
+            let name = format_ident!("f{}", bits.to_string());
+            quote!(#name)
+        }
+        TypeRef::DateTime => quote!(crate::support::DateTime),
+        TypeRef::Uuid => quote!(crate::support::Uuid),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        TypeRef::List(inner) => {
+            let inner = type_tokens(inner);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = type_tokens(inner);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeRef::Nullable(inner) => {
+            let inner = type_tokens(inner);
+            quote!(Option<#inner>)
+        }
+        TypeRef::Boxed(inner) => {
+            let inner = type_tokens(inner);
+            quote!(Box<#inner>)
+        }
+    }
+}
+
+/// A field's declaration: required, optional (`Option`, skipped when absent), or
+/// optional and nullable (`Tristate`: absent, `null` or a value, each kept on the wire).
+fn field(field: &Field) -> TokenStream {
+    let doc = docs(field.doc.as_deref());
+    let name = ident(&field.name);
+    let wire = &field.wire_name;
+    let rename = (crate::codegen::naming::bare(&field.name) != wire)
+        .then(|| quote!(#[serde(rename = #wire)]));
+    let (ty, attributes) = match (&field.ty, field.required) {
+        (ty, true) => (type_tokens(ty), quote!()),
+        (TypeRef::Nullable(inner), false) => {
+            let inner = type_tokens(inner);
+            (
+                quote!(crate::support::Tristate<#inner>),
+                quote!(#[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]),
+            )
+        }
+        (ty, false) => {
+            let ty = type_tokens(ty);
+            (
+                quote!(Option<#ty>),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+            )
+        }
+    };
+    quote! {
+        #doc
+        #rename
+        #attributes
+        pub #name: #ty
+    }
+}
+
+fn fields_default(fields: &[Field]) -> bool {
+    fields.iter().all(|f| !f.required)
+}
+
+/// The `models` module: one type per model, in name order.
+pub fn models(api: &Api) -> TokenStream {
+    let items = api.models.values().map(model);
+    quote! {
+        //! The API's types.
+        #( #items )*
+    }
+}
+
+fn model(model: &Model) -> TokenStream {
+    let doc = docs(model.doc.as_deref());
+    let name = ident(&model.name);
+    match &model.kind {
+        ModelKind::Struct { fields, additional } => {
+            let declared = fields.iter().map(field);
+            let extra = additional.as_ref().map(|ty| {
+                let ty = type_tokens(ty);
+                quote! {
+                    /// Properties beyond the declared ones.
+                    #[serde(flatten)]
+                    pub additional_properties: std::collections::BTreeMap<String, #ty>,
+                }
+            });
+            let default = fields_default(fields).then(|| quote!(Default,));
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+                pub struct #name {
+                    #( #declared, )*
+                    #extra
+                }
+            }
+        }
+        ModelKind::Enum { variants, open } => string_enum(&name, doc, variants, *open),
+        ModelKind::Union { tagging, variants } => union(&name, doc, tagging, variants),
+    }
+}
+
+fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool) -> TokenStream {
+    let names: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<&str> = variants.iter().map(|v| v.wire_name.as_str()).collect();
+    let display = quote! {
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+    if !open {
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+            pub enum #name {
+                #( #[serde(rename = #wires)] #names, )*
+            }
+
+            impl #name {
+                /// The value as sent on the wire.
+                pub fn as_str(&self) -> &'static str {
+                    match self { #( Self::#names => #wires, )* }
+                }
+            }
+
+            #display
+        };
+    }
+    quote! {
+        #doc
+        ///
+        /// Open: a value this version does not know is kept in `Unknown`.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum #name {
+            #( #[doc = #wires] #names, )*
+            /// A value this version of the spec does not list.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#names => #wires, )*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    #( #wires => Self::#names, )*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl From<#name> for String {
+            fn from(value: #name) -> Self {
+                match value {
+                    #name::Unknown(other) => other,
+                    known => known.as_str().to_string(),
+                }
+            }
+        }
+
+        #display
+    }
+}
+
+fn union(
+    name: &Ident,
+    doc: TokenStream,
+    tagging: &Tagging,
+    variants: &[UnionVariant],
+) -> TokenStream {
+    let representation = match tagging {
+        Tagging::Untagged => quote!(#[serde(untagged)]),
+        Tagging::External => quote!(),
+        Tagging::Internal { tag } => quote!(#[serde(tag = #tag)]),
+    };
+    let variants = variants.iter().map(|variant| {
+        let doc = docs(variant.doc.as_deref());
+        let variant_name = ident(&variant.name);
+        let rename = variant
+            .wire_name
+            .as_ref()
+            .map(|wire| quote!(#[serde(rename = #wire)]));
+        let content = match &variant.content {
+            VariantContent::Unit => quote!(),
+            VariantContent::Newtype(ty) => {
+                let ty = type_tokens(ty);
+                quote!((#ty))
+            }
+            VariantContent::Struct(fields) => {
+                let fields = fields.iter().map(field);
+                quote!({ #( #fields, )* })
+            }
+        };
+        quote! { #doc #rename #variant_name #content }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #representation
+        pub enum #name {
+            #( #variants, )*
+        }
+    }
+}
+
+/// The `support` module: the types every generated crate shares.
+pub fn support() -> TokenStream {
+    quote! {
+        //! Types the generated models share.
+
+        /// A property that may be absent, `null`, or a value — three different things on
+        /// the wire. In a PATCH body, absent leaves a value unchanged and `null` resets it.
+        ///
+        /// Use it with `#[serde(default, skip_serializing_if = "Tristate::is_absent")]`,
+        /// as the generated models do.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+        pub enum Tristate<T> {
+            /// Not sent.
+            #[default]
+            Absent,
+            /// Sent as `null`.
+            Null,
+            /// Sent as a value.
+            Value(T),
+        }
+
+        impl<T> Tristate<T> {
+            /// Whether the property is absent (and is skipped when serialising).
+            pub fn is_absent(&self) -> bool {
+                matches!(self, Tristate::Absent)
+            }
+
+            /// The value, if there is one.
+            pub fn value(&self) -> Option<&T> {
+                match self {
+                    Tristate::Value(value) => Some(value),
+                    _ => None,
+                }
+            }
+        }
+
+        impl<T> From<Option<T>> for Tristate<T> {
+            /// `None` becomes `null`, not absent.
+            fn from(value: Option<T>) -> Self {
+                value.map_or(Tristate::Null, Tristate::Value)
+            }
+        }
+
+        impl<T: serde::Serialize> serde::Serialize for Tristate<T> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    Tristate::Value(value) => value.serialize(serializer),
+                    Tristate::Absent | Tristate::Null => serializer.serialize_none(),
+                }
+            }
+        }
+
+        impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Tristate<T> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Option::<T>::deserialize(deserializer).map(Tristate::from)
+            }
+        }
+
+        /// An RFC 3339 timestamp, kept as the exact text the server sent (sub-second
+        /// digits and offsets such as `+00:00` survive a round trip).
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct DateTime(pub String);
+
+        /// A UUID, kept as the exact text the server sent.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct Uuid(pub String);
+
+        impl std::fmt::Display for DateTime {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::fmt::Display for Uuid {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    }
+}
+
+/// The `operations` module: a table of the spec's operations.
+pub fn operations(api: &Api) -> TokenStream {
+    let rows = api.operations.iter().map(|operation| {
+        let id = operation
+            .id
+            .as_deref()
+            .unwrap_or(crate::codegen::naming::bare(&operation.name));
+        let method = &operation.method;
+        let path = &operation.path;
+        let doc = operation
+            .doc
+            .as_deref()
+            .map(|d| format!(" {}", d.lines().next().unwrap_or_default()));
+        let doc = doc.map(|d| quote!(#[doc = #d]));
+        let constant = format_ident!(
+            "{}",
+            crate::codegen::naming::bare(&operation.name).to_ascii_uppercase()
+        );
+        quote! {
+            #doc
+            pub const #constant: Operation = Operation { id: #id, method: #method, path: #path };
+        }
+    });
+    let all = api.operations.iter().map(|o| {
+        format_ident!(
+            "{}",
+            crate::codegen::naming::bare(&o.name).to_ascii_uppercase()
+        )
+    });
+    quote! {
+        //! The API's operations: id, method and path template.
+
+        /// One operation of the API.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct Operation {
+            /// The `operationId`.
+            pub id: &'static str,
+            /// The HTTP method, upper case.
+            pub method: &'static str,
+            /// The path template, e.g. `/v3/processes/{guid}`.
+            pub path: &'static str,
+        }
+
+        #( #rows )*
+
+        /// Every operation, in spec order.
+        pub const ALL: &[Operation] = &[ #( #all, )* ];
+    }
+}
+
+/// The crate root.
+pub fn lib(api: &Api, source: &str) -> TokenStream {
+    let title = format!(
+        " {} (version {}): Rust types generated from `{source}`.",
+        api.title, api.version
+    );
+    quote! {
+        #![doc = #title]
+        //!
+        //! `models` holds a type for every schema that needs one; `operations` lists the
+        //! operations; `support` holds the shared wire types (`Tristate`, `DateTime`, `Uuid`).
+        #![forbid(unsafe_code)]
+
+        // The modules are formatted by the generator (prettyplease); rustfmt leaves them be.
+        #[rustfmt::skip]
+        pub mod models;
+        #[rustfmt::skip]
+        pub mod operations;
+        #[rustfmt::skip]
+        pub mod support;
+
+        pub use models::*;
+        pub use support::{DateTime, Tristate, Uuid};
+    }
+}

@@ -1,0 +1,115 @@
+//! Code generation: spec → checked spec → IR → tokens → formatted files.
+//!
+//! ```text
+//! let problems = check(spec);          // every $ref resolves, locally
+//! let (api, notes) = lower(spec);      // plain IR, deterministic order
+//! let files = emit + render (api);     // tokens → syn::File → prettyplease
+//! ```
+
+pub mod emit;
+pub mod lower;
+pub mod naming;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir::Api;
+use crate::pointer;
+use crate::spec::Spec;
+
+/// How to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The crate's name.
+    pub crate_name: String,
+    /// How the header names the spec, e.g. `spec/capi.yaml`.
+    pub source: String,
+    /// Whether the crate stands alone (gets its own `[workspace]`).
+    pub standalone: bool,
+}
+
+/// A generated crate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// Files by path relative to the crate root (`Cargo.toml`, `src/lib.rs`, …).
+    pub files: BTreeMap<String, String>,
+    /// Constructs that were approximated (e.g. typed as any JSON), with where.
+    pub warnings: Vec<Diagnostic>,
+    /// The IR the files came from.
+    pub api: Api,
+}
+
+/// Generates a crate from a spec, or explains why the spec cannot be generated from.
+pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics> {
+    let problems = check(spec);
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let (api, warnings) = lower::lower(spec);
+    let render = |tokens| render::rust_file(tokens, &options.source);
+    let mut files = BTreeMap::new();
+    let rust = [
+        ("src/lib.rs", emit::lib(&api, &options.source)),
+        ("src/models.rs", emit::models(&api)),
+        ("src/operations.rs", emit::operations(&api)),
+        ("src/support.rs", emit::support()),
+    ];
+    for (path, tokens) in rust {
+        let text = render(tokens).map_err(|message| {
+            Diagnostics::one(&spec.name, "", None, format!("{path}: {message}"))
+        })?;
+        files.insert(path.to_string(), text);
+    }
+    files.insert(
+        "Cargo.toml".into(),
+        render::cargo_toml(&options.crate_name, &options.source, options.standalone),
+    );
+    Ok(Generated {
+        files,
+        warnings,
+        api,
+    })
+}
+
+/// Problems that stop generation: `$ref`s that are not local or do not resolve.
+pub fn check(spec: &Spec) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    walk_refs(&spec.raw, String::new(), &mut |at, reference| {
+        let message = match reference.strip_prefix('#') {
+            None => format!("`$ref: {reference}` points outside the document; only local references are supported"),
+            Some(local) if pointer::get(&spec.raw, local).is_none() => format!("`$ref: {reference}` points at nothing"),
+            Some(_) => return,
+        };
+        problems.push(Diagnostic {
+            file: spec.name.clone(),
+            pointer: at.to_string(),
+            position: None,
+            message,
+        });
+    });
+    problems
+}
+
+fn walk_refs(node: &Value, at: String, visit: &mut dyn FnMut(&str, &str)) {
+    match node {
+        Value::Object(map) => {
+            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                visit(&at, reference);
+            }
+            for (key, value) in map {
+                if key != "example" && key != "examples" || value.get("$ref").is_some() {
+                    walk_refs(value, pointer::push(&at, key), visit);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_refs(item, format!("{at}/{i}"), visit);
+            }
+        }
+        _ => {}
+    }
+}

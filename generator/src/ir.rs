@@ -1,0 +1,223 @@
+//! The intermediate representation between a spec and generated code: plain,
+//! documented data with no `openapiv3` or token types inside. Every name is kept twice,
+//! as Rust writes it and as the wire does, and every list is in a deterministic order.
+
+use std::collections::BTreeMap;
+
+/// Everything code generation needs from one spec.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Api {
+    /// The spec's title.
+    pub title: String,
+    /// The spec's version.
+    pub version: String,
+    /// Named types, by Rust name.
+    pub models: BTreeMap<String, Model>,
+    /// Operations, in spec order.
+    pub operations: Vec<Operation>,
+}
+
+/// A named Rust type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Rust name (unique in the crate).
+    pub name: String,
+    /// JSON pointer of the schema it comes from.
+    pub origin: String,
+    /// Documentation from the schema's `description`.
+    pub doc: Option<String>,
+    /// What kind of type.
+    pub kind: ModelKind,
+}
+
+/// The shapes a model can take.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelKind {
+    /// An object.
+    Struct {
+        /// Its known properties, in spec order.
+        fields: Vec<Field>,
+        /// The type of properties beyond the known ones, when the schema allows them explicitly.
+        additional: Option<TypeRef>,
+    },
+    /// A string enum.
+    Enum {
+        /// The values.
+        variants: Vec<Variant>,
+        /// Whether unknown values are kept (`Unknown(String)`) rather than refused:
+        /// true for enums a server sends, so that a new value does not break clients.
+        open: bool,
+    },
+    /// A `oneOf`/`anyOf`.
+    Union {
+        /// How the alternatives are told apart on the wire.
+        tagging: Tagging,
+        /// The alternatives.
+        variants: Vec<UnionVariant>,
+    },
+}
+
+/// How union alternatives are told apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tagging {
+    /// By trying each in turn.
+    Untagged,
+    /// A string for unit variants, or a one-key object `{"name": content}`.
+    External,
+    /// By the value of a property inside the object.
+    Internal {
+        /// The wire name of the tag property.
+        tag: String,
+    },
+}
+
+/// One alternative of a union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// Rust variant name.
+    pub name: String,
+    /// Wire name (the tag value) for tagged unions.
+    pub wire_name: Option<String>,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// What the variant holds.
+    pub content: VariantContent,
+}
+
+/// What a union variant holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VariantContent {
+    /// Nothing (a bare string on the wire).
+    Unit,
+    /// One value.
+    Newtype(TypeRef),
+    /// Fields (internally tagged objects).
+    Struct(Vec<Field>),
+}
+
+/// One value of a string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Rust variant name.
+    pub name: String,
+    /// The string on the wire.
+    pub wire_name: String,
+}
+
+/// A property of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Rust field name (may be a raw identifier such as `r#type`).
+    pub name: String,
+    /// Property name on the wire.
+    pub wire_name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The value's type; [`TypeRef::Nullable`] when `null` is allowed.
+    pub ty: TypeRef,
+    /// Whether the property is always present.
+    pub required: bool,
+}
+
+/// A type as used in a field, item or parameter.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// A signed or unsigned integer of this many bits.
+    Integer {
+        /// 8, 16, 32 or 64.
+        bits: u8,
+        /// Whether it is unsigned.
+        unsigned: bool,
+    },
+    /// `f32` (`bits: 32`) or `f64`.
+    Float {
+        /// 32 or 64.
+        bits: u8,
+    },
+    /// An RFC 3339 timestamp, kept as the exact text.
+    DateTime,
+    /// A UUID, kept as the exact text.
+    Uuid,
+    /// Any JSON value.
+    Json,
+    /// A model by Rust name.
+    Named(String),
+    /// A list.
+    List(Box<TypeRef>),
+    /// A string-keyed map.
+    Map(Box<TypeRef>),
+    /// A value that may be `null`.
+    Nullable(Box<TypeRef>),
+    /// A value stored behind a pointer to break a recursive type.
+    Boxed(Box<TypeRef>),
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// Rust name (from `operationId`, else method and path).
+    pub name: String,
+    /// The `operationId`, if any.
+    pub id: Option<String>,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Summary or description.
+    pub doc: Option<String>,
+    /// The first tag, if any.
+    pub tag: Option<String>,
+    /// Path, query and header parameters.
+    pub parameters: Vec<Parameter>,
+    /// The JSON request body's type, if the operation takes one.
+    pub request_body: Option<TypeRef>,
+    /// Documented responses, in status order.
+    pub responses: Vec<Response>,
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterLocation {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+    /// In a cookie.
+    Cookie,
+}
+
+/// An operation parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// Rust name.
+    pub name: String,
+    /// Name on the wire.
+    pub wire_name: String,
+    /// Where it travels.
+    pub location: ParameterLocation,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether a list is sent comma-delimited in one value (`style: form, explode: false`).
+    pub comma_delimited: bool,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
+/// A documented response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// `200`, `4XX` or `default`.
+    pub status: String,
+    /// The JSON body's type, if any.
+    pub body: Option<TypeRef>,
+    /// Documentation.
+    pub doc: Option<String>,
+}
