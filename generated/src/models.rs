@@ -4,11 +4,11 @@
 /// An app.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct App {
-    pub guid: crate::support::Uuid,
+    pub guid: super::support::Uuid,
     pub name: String,
     pub state: AppState,
-    pub created_at: crate::support::DateTime,
-    pub updated_at: crate::support::DateTime,
+    pub created_at: super::support::DateTime,
+    pub updated_at: super::support::DateTime,
     pub lifecycle: Lifecycle,
     pub relationships: AppRelationships,
     pub metadata: Metadata,
@@ -42,7 +42,7 @@ pub struct AppCurrentDropletRelationship {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppCurrentDropletRelationshipData {
-    pub guid: Option<crate::support::Uuid>,
+    pub guid: Option<super::support::Uuid>,
 }
 /// The app's whole environment. `system_env_json` is
 /// `{"redacted_message": "[PRIVATE DATA HIDDEN]"}` for readers without access to
@@ -308,7 +308,7 @@ pub struct CurrentDropletRelationship {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrentDropletRelationshipData {
-    pub guid: crate::support::Uuid,
+    pub guid: super::support::Uuid,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrentDropletRelationshipLinks {
@@ -319,26 +319,26 @@ pub struct CurrentDropletRelationshipLinks {
 /// A droplet, the staged result of a package.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Droplet {
-    pub guid: crate::support::Uuid,
+    pub guid: super::support::Uuid,
     pub state: DropletState,
     pub error: Option<String>,
     pub lifecycle: DropletLifecycle,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub execution_metadata: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub process_types: crate::support::Tristate<
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub execution_metadata: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub process_types: super::support::Tristate<
         std::collections::BTreeMap<String, String>,
     >,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub checksum: crate::support::Tristate<DropletChecksum>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub buildpacks: crate::support::Tristate<Vec<DropletBuildpacksItem>>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub stack: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub image: crate::support::Tristate<String>,
-    pub created_at: crate::support::DateTime,
-    pub updated_at: crate::support::DateTime,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub checksum: super::support::Tristate<DropletChecksum>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub buildpacks: super::support::Tristate<Vec<DropletBuildpacksItem>>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub stack: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub image: super::support::Tristate<String>,
+    pub created_at: super::support::DateTime,
+    pub updated_at: super::support::DateTime,
     pub relationships: DropletRelationships,
     pub links: std::collections::BTreeMap<String, Link>,
     pub metadata: Metadata,
@@ -347,19 +347,18 @@ pub struct Droplet {
 pub struct DropletBuildpacksItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub detect_output: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub version: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub buildpack_name: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub detect_output: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub version: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub buildpack_name: super::support::Tristate<String>,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DropletChecksum {
     pub r#type: DropletChecksumType,
     pub value: String,
 }
-///
 /// Open: a value this version does not know is kept in `Unknown`.
 #[derive(
     Debug,
@@ -422,7 +421,6 @@ pub struct DropletLifecycle {
 pub struct DropletRelationships {
     pub app: ToOneRelationship,
 }
-///
 /// Open: a value this version does not know is kept in `Unknown`.
 #[derive(
     Debug,
@@ -515,17 +513,17 @@ pub struct HealthCheck {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthCheckData {
     /// Seconds the check may keep failing before the instance is restarted.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub timeout: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub timeout: super::support::Tristate<i32>,
     /// Timeout of one check (http and port checks).
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub invocation_timeout: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub invocation_timeout: super::support::Tristate<i32>,
     /// Seconds between checks.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub interval: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub interval: super::support::Tristate<i32>,
     /// The path an http check requests.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub endpoint: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub endpoint: super::support::Tristate<String>,
 }
 /// Liveness health-check type as the server reports it. `none` is a deprecated type
 /// that the v2 API can still set.
@@ -661,14 +659,14 @@ pub struct HealthCheckUpdate {
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HealthCheckUpdateData {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub timeout: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub invocation_timeout: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub interval: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub endpoint: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub timeout: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub invocation_timeout: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub interval: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub endpoint: super::support::Tristate<String>,
 }
 /// Related resources requested with `include`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -688,10 +686,10 @@ pub struct InstancePort {
     pub external: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub external_tls_proxy_port: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub internal_tls_proxy_port: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub external_tls_proxy_port: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub internal_tls_proxy_port: super::support::Tristate<i32>,
 }
 /// How the app is staged and run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -706,8 +704,8 @@ pub struct Lifecycle {
 pub struct LifecycleData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buildpacks: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub stack: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub stack: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
 }
@@ -716,10 +714,10 @@ pub struct LifecycleData {
 /// send `{}`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LifecycleDataRequest {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub buildpacks: crate::support::Tristate<Vec<String>>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub stack: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub buildpacks: super::support::Tristate<Vec<String>>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub stack: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
@@ -731,7 +729,6 @@ pub struct LifecycleRequest {
     pub r#type: LifecycleType,
     pub data: LifecycleDataRequest,
 }
-///
 /// Open: a value this version does not know is kept in `Unknown`.
 #[derive(
     Debug,
@@ -833,11 +830,11 @@ pub struct Pagination {
 /// A process of an app.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Process {
-    pub guid: crate::support::Uuid,
-    pub created_at: crate::support::DateTime,
-    pub updated_at: crate::support::DateTime,
+    pub guid: super::support::Uuid,
+    pub created_at: super::support::DateTime,
+    pub updated_at: super::support::DateTime,
     /// Changes whenever the process is recreated in the runtime.
-    pub version: crate::support::Uuid,
+    pub version: super::support::Uuid,
     /// The process type, e.g. `web`.
     pub r#type: String,
     /// The command the process runs: the specified command, else the detected one, else
@@ -1053,14 +1050,14 @@ pub struct ProcessRelationships {
 /// New scale of a process. Absent and `null` keys are left unchanged.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessScale {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub instances: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub memory_in_mb: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub disk_in_mb: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub log_rate_limit_in_bytes_per_second: crate::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub instances: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub memory_in_mb: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub disk_in_mb: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub log_rate_limit_in_bytes_per_second: super::support::Tristate<i64>,
 }
 /// Stats of every instance of a process, sorted by index; not paginated.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1077,31 +1074,31 @@ pub struct ProcessStatsInstance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_guid: Option<String>,
     pub state: ProcessInstanceState,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub routable: crate::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub routable: super::support::Tristate<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_internal_ip: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub uptime: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub mem_quota: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub disk_quota: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub log_rate_limit: crate::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub uptime: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub mem_quota: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub disk_quota: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub log_rate_limit: super::support::Tristate<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fds_quota: Option<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub isolation_segment: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub details: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub instance_ports: crate::support::Tristate<Vec<InstancePort>>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub isolation_segment: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub details: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub instance_ports: super::support::Tristate<Vec<InstancePort>>,
     /// Legacy single port, sent instead of `instance_ports` without network info.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub port: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub port: super::support::Tristate<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ProcessUsage>,
 }
@@ -1110,10 +1107,10 @@ pub struct ProcessStatsInstance {
 /// `user: null` to the default user).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessUpdate {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub command: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub user: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub command: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub user: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheckUpdate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1126,11 +1123,11 @@ pub struct ProcessUpdate {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessUsage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<crate::support::DateTime>,
+    pub time: Option<super::support::DateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<f64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub cpu_entitlement: crate::support::Tristate<f64>,
+    pub cpu: Option<serde_json::Number>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub cpu_entitlement: super::support::Tristate<serde_json::Number>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mem: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1147,12 +1144,12 @@ pub struct ReadinessHealthCheck {
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReadinessHealthCheckData {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub invocation_timeout: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub interval: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub endpoint: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub invocation_timeout: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub interval: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub endpoint: super::support::Tristate<String>,
 }
 /// Changes to the readiness health check; it has no `timeout`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1164,12 +1161,12 @@ pub struct ReadinessHealthCheckUpdate {
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReadinessHealthCheckUpdateData {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub invocation_timeout: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub interval: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub endpoint: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub invocation_timeout: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub interval: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub endpoint: super::support::Tristate<String>,
 }
 /// A to-one relationship to an existing resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1178,7 +1175,7 @@ pub struct ToOneRelationship {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToOneRelationshipData {
-    pub guid: crate::support::Uuid,
+    pub guid: super::support::Uuid,
 }
 /// A to-one relationship in a request. The Cloud Controller checks only that the guid
 /// is a string of 1 to 200 characters.
@@ -1202,55 +1199,55 @@ pub struct V2App {
 pub struct V2AppCreate {
     pub name: Option<String>,
     /// Memory in MB; must be above 0.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub memory: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub instances: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub memory: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub instances: super::support::Tristate<i32>,
     /// Disk in MB.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub disk_quota: crate::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub disk_quota: super::support::Tristate<i64>,
     /// Bytes per second; `-1` is unlimited.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub log_rate_limit: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub state: crate::support::Tristate<V2AppUpdateState>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub log_rate_limit: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub state: super::support::Tristate<V2AppUpdateState>,
     /// The start command; `""` uses the detected command.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub command: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub command: super::support::Tristate<String>,
     /// A buildpack name or git/http URL; `""` autodetects.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub buildpack: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub health_check_type: crate::support::Tristate<V2AppUpdateHealthCheckType>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub health_check_timeout: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub health_check_http_endpoint: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub diego: crate::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub enable_ssh: crate::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub docker_image: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub docker_credentials: crate::support::Tristate<V2AppUpdateDockerCredentials>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub environment_json: crate::support::Tristate<
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub buildpack: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub health_check_timeout: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub health_check_http_endpoint: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub diego: super::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub enable_ssh: super::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub docker_image: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub docker_credentials: super::support::Tristate<V2AppUpdateDockerCredentials>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub environment_json: super::support::Tristate<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// Deprecated.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub production: crate::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub production: super::support::Tristate<bool>,
     /// Deprecated.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub console: crate::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub debug: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub ports: crate::support::Tristate<Vec<i32>>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub console: super::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub debug: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub ports: super::support::Tristate<Vec<i32>>,
     pub space_guid: Option<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub stack_guid: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub stack_guid: super::support::Tristate<String>,
     /// Properties beyond the declared ones.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -1288,7 +1285,7 @@ pub struct V2AppEntity {
     pub diego: bool,
     pub docker_image: Option<String>,
     pub docker_credentials: V2AppEntityDockerCredentials,
-    pub package_updated_at: Option<crate::support::DateTime>,
+    pub package_updated_at: Option<super::support::DateTime>,
     pub detected_start_command: String,
     pub enable_ssh: bool,
     pub ports: Option<Vec<i32>>,
@@ -1305,7 +1302,6 @@ pub struct V2AppEntityDockerCredentials {
     /// `***` when set.
     pub password: Option<String>,
 }
-///
 /// Open: a value this version does not know is kept in `Unknown`.
 #[derive(
     Debug,
@@ -1363,7 +1359,6 @@ impl std::fmt::Display for V2AppEntityPackageState {
         f.write_str(self.as_str())
     }
 }
-///
 /// Open: a value this version does not know is kept in `Unknown`.
 #[derive(
     Debug,
@@ -1419,70 +1414,70 @@ impl std::fmt::Display for V2AppEntityState {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct V2AppMetadata {
-    pub guid: crate::support::Uuid,
+    pub guid: super::support::Uuid,
     /// Relative URL of the app, `/v2/apps/{guid}`.
     pub url: String,
-    pub created_at: crate::support::DateTime,
-    pub updated_at: Option<crate::support::DateTime>,
+    pub created_at: super::support::DateTime,
+    pub updated_at: Option<super::support::DateTime>,
 }
 /// Changes to a v2 app (its web process). Every key is optional. The server drops keys
 /// whose value is `null` before it validates (so `null` never resets anything) and
 /// silently ignores keys it does not know.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct V2AppUpdate {
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub name: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub name: super::support::Tristate<String>,
     /// Memory in MB; must be above 0.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub memory: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub instances: crate::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub memory: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub instances: super::support::Tristate<i32>,
     /// Disk in MB.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub disk_quota: crate::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub disk_quota: super::support::Tristate<i64>,
     /// Bytes per second; `-1` is unlimited.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub log_rate_limit: crate::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub state: crate::support::Tristate<V2AppUpdateState>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub log_rate_limit: super::support::Tristate<i64>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub state: super::support::Tristate<V2AppUpdateState>,
     /// The start command; `""` uses the detected command.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub command: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub command: super::support::Tristate<String>,
     /// A buildpack name or git/http URL; `""` autodetects.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub buildpack: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub health_check_type: crate::support::Tristate<V2AppUpdateHealthCheckType>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub health_check_timeout: crate::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub health_check_http_endpoint: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub diego: crate::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub enable_ssh: crate::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub docker_image: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub docker_credentials: crate::support::Tristate<V2AppUpdateDockerCredentials>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub environment_json: crate::support::Tristate<
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub buildpack: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub health_check_timeout: super::support::Tristate<i32>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub health_check_http_endpoint: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub diego: super::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub enable_ssh: super::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub docker_image: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub docker_credentials: super::support::Tristate<V2AppUpdateDockerCredentials>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub environment_json: super::support::Tristate<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
     /// Deprecated.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub production: crate::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub production: super::support::Tristate<bool>,
     /// Deprecated.
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub console: crate::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub debug: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub ports: crate::support::Tristate<Vec<i32>>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub space_guid: crate::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]
-    pub stack_guid: crate::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub console: super::support::Tristate<bool>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub debug: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub ports: super::support::Tristate<Vec<i32>>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub space_guid: super::support::Tristate<String>,
+    #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+    pub stack_guid: super::support::Tristate<String>,
     /// Properties beyond the declared ones.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
@@ -1570,4 +1565,146 @@ pub struct V2Error {
     pub code: i64,
     pub description: String,
     pub error_code: String,
+}
+/// Reads `body` into the type generated for the component schema `name` and writes
+/// it back as JSON, so a captured payload can be checked to survive the types
+/// unchanged. `None` when no type was generated for `name`.
+pub fn reserialize_schema(
+    name: &str,
+    body: &serde_json::Value,
+) -> Option<Result<serde_json::Value, serde_json::Error>> {
+    match name {
+        "App" => Some(reserialize::<App>(body)),
+        "AppCreate" => Some(reserialize::<AppCreate>(body)),
+        "AppCreateRelationships" => Some(reserialize::<AppCreateRelationships>(body)),
+        "AppCurrentDropletRelationship" => {
+            Some(reserialize::<AppCurrentDropletRelationship>(body))
+        }
+        "AppCurrentDropletRelationship/properties/data" => {
+            Some(reserialize::<AppCurrentDropletRelationshipData>(body))
+        }
+        "AppEnv" => Some(reserialize::<AppEnv>(body)),
+        "AppEnvironmentVariables" => Some(reserialize::<AppEnvironmentVariables>(body)),
+        "AppEnvironmentVariables/properties/links" => {
+            Some(reserialize::<AppEnvironmentVariablesLinks>(body))
+        }
+        "AppEnvironmentVariablesUpdate" => {
+            Some(reserialize::<AppEnvironmentVariablesUpdate>(body))
+        }
+        "AppFeature" => Some(reserialize::<AppFeature>(body)),
+        "AppFeatureList" => Some(reserialize::<AppFeatureList>(body)),
+        "AppFeatureUpdate" => Some(reserialize::<AppFeatureUpdate>(body)),
+        "AppLinks" => Some(reserialize::<AppLinks>(body)),
+        "AppList" => Some(reserialize::<AppList>(body)),
+        "AppPermissions" => Some(reserialize::<AppPermissions>(body)),
+        "AppRelationships" => Some(reserialize::<AppRelationships>(body)),
+        "AppSshEnabled" => Some(reserialize::<AppSshEnabled>(body)),
+        "AppState" => Some(reserialize::<AppState>(body)),
+        "AppUpdate" => Some(reserialize::<AppUpdate>(body)),
+        "CurrentDropletRelationship" => {
+            Some(reserialize::<CurrentDropletRelationship>(body))
+        }
+        "CurrentDropletRelationship/properties/data" => {
+            Some(reserialize::<CurrentDropletRelationshipData>(body))
+        }
+        "CurrentDropletRelationship/properties/links" => {
+            Some(reserialize::<CurrentDropletRelationshipLinks>(body))
+        }
+        "Droplet" => Some(reserialize::<Droplet>(body)),
+        "Droplet/properties/buildpacks/items" => {
+            Some(reserialize::<DropletBuildpacksItem>(body))
+        }
+        "Droplet/properties/checksum" => Some(reserialize::<DropletChecksum>(body)),
+        "Droplet/properties/checksum/properties/type" => {
+            Some(reserialize::<DropletChecksumType>(body))
+        }
+        "Droplet/properties/lifecycle" => Some(reserialize::<DropletLifecycle>(body)),
+        "Droplet/properties/relationships" => {
+            Some(reserialize::<DropletRelationships>(body))
+        }
+        "DropletState" => Some(reserialize::<DropletState>(body)),
+        "Error" => Some(reserialize::<Error>(body)),
+        "ErrorEnvelope" => Some(reserialize::<ErrorEnvelope>(body)),
+        "HealthCheck" => Some(reserialize::<HealthCheck>(body)),
+        "HealthCheck/properties/data" => Some(reserialize::<HealthCheckData>(body)),
+        "HealthCheckType" => Some(reserialize::<HealthCheckType>(body)),
+        "HealthCheckTypeRequest" => Some(reserialize::<HealthCheckTypeRequest>(body)),
+        "HealthCheckUpdate" => Some(reserialize::<HealthCheckUpdate>(body)),
+        "HealthCheckUpdate/properties/data" => {
+            Some(reserialize::<HealthCheckUpdateData>(body))
+        }
+        "Included" => Some(reserialize::<Included>(body)),
+        "InstancePort" => Some(reserialize::<InstancePort>(body)),
+        "Lifecycle" => Some(reserialize::<Lifecycle>(body)),
+        "LifecycleData" => Some(reserialize::<LifecycleData>(body)),
+        "LifecycleDataRequest" => Some(reserialize::<LifecycleDataRequest>(body)),
+        "LifecycleRequest" => Some(reserialize::<LifecycleRequest>(body)),
+        "LifecycleType" => Some(reserialize::<LifecycleType>(body)),
+        "Link" => Some(reserialize::<Link>(body)),
+        "Metadata" => Some(reserialize::<Metadata>(body)),
+        "MetadataUpdate" => Some(reserialize::<MetadataUpdate>(body)),
+        "PaginatedList" => Some(reserialize::<PaginatedList>(body)),
+        "Pagination" => Some(reserialize::<Pagination>(body)),
+        "Process" => Some(reserialize::<Process>(body)),
+        "ProcessInstance" => Some(reserialize::<ProcessInstance>(body)),
+        "ProcessInstanceList" => Some(reserialize::<ProcessInstanceList>(body)),
+        "ProcessInstanceList/properties/links" => {
+            Some(reserialize::<ProcessInstanceListLinks>(body))
+        }
+        "ProcessInstanceState" => Some(reserialize::<ProcessInstanceState>(body)),
+        "ProcessLinks" => Some(reserialize::<ProcessLinks>(body)),
+        "ProcessList" => Some(reserialize::<ProcessList>(body)),
+        "ProcessRelationships" => Some(reserialize::<ProcessRelationships>(body)),
+        "ProcessScale" => Some(reserialize::<ProcessScale>(body)),
+        "ProcessStats" => Some(reserialize::<ProcessStats>(body)),
+        "ProcessStatsInstance" => Some(reserialize::<ProcessStatsInstance>(body)),
+        "ProcessUpdate" => Some(reserialize::<ProcessUpdate>(body)),
+        "ProcessUsage" => Some(reserialize::<ProcessUsage>(body)),
+        "ReadinessHealthCheck" => Some(reserialize::<ReadinessHealthCheck>(body)),
+        "ReadinessHealthCheck/properties/data" => {
+            Some(reserialize::<ReadinessHealthCheckData>(body))
+        }
+        "ReadinessHealthCheckUpdate" => {
+            Some(reserialize::<ReadinessHealthCheckUpdate>(body))
+        }
+        "ReadinessHealthCheckUpdate/properties/data" => {
+            Some(reserialize::<ReadinessHealthCheckUpdateData>(body))
+        }
+        "ToOneRelationship" => Some(reserialize::<ToOneRelationship>(body)),
+        "ToOneRelationship/properties/data" => {
+            Some(reserialize::<ToOneRelationshipData>(body))
+        }
+        "ToOneRelationshipRequest" => Some(reserialize::<ToOneRelationshipRequest>(body)),
+        "ToOneRelationshipRequest/properties/data" => {
+            Some(reserialize::<ToOneRelationshipRequestData>(body))
+        }
+        "V2App" => Some(reserialize::<V2App>(body)),
+        "V2AppCreate" => Some(reserialize::<V2AppCreate>(body)),
+        "V2AppEntity" => Some(reserialize::<V2AppEntity>(body)),
+        "V2AppEntity/properties/docker_credentials" => {
+            Some(reserialize::<V2AppEntityDockerCredentials>(body))
+        }
+        "V2AppEntity/properties/package_state" => {
+            Some(reserialize::<V2AppEntityPackageState>(body))
+        }
+        "V2AppEntity/properties/state" => Some(reserialize::<V2AppEntityState>(body)),
+        "V2AppMetadata" => Some(reserialize::<V2AppMetadata>(body)),
+        "V2AppUpdate" => Some(reserialize::<V2AppUpdate>(body)),
+        "V2AppUpdate/properties/docker_credentials" => {
+            Some(reserialize::<V2AppUpdateDockerCredentials>(body))
+        }
+        "V2AppUpdate/properties/health_check_type" => {
+            Some(reserialize::<V2AppUpdateHealthCheckType>(body))
+        }
+        "V2AppUpdate/properties/state" => Some(reserialize::<V2AppUpdateState>(body)),
+        "V2Error" => Some(reserialize::<V2Error>(body)),
+        _ => None,
+    }
+}
+/// Reads `body` into `T` and writes it back as JSON.
+pub fn reserialize<T: serde::de::DeserializeOwned + serde::Serialize>(
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let typed: T = serde_json::from_value(body.clone())?;
+    serde_json::to_value(&typed)
 }

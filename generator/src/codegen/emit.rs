@@ -31,12 +31,11 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
             let name = format_ident!("{}{}", if *unsigned { "u" } else { "i" }, bits.to_string());
             quote!(#name)
         }
-        TypeRef::Float { bits } => {
-            let name = format_ident!("f{}", bits.to_string());
-            quote!(#name)
-        }
-        TypeRef::DateTime => quote!(crate::support::DateTime),
-        TypeRef::Uuid => quote!(crate::support::Uuid),
+        // A JSON number keeps its exact form: `0` stays an integer and
+        // `0.00038711029163348665` keeps its digits, which `f64` would not promise.
+        TypeRef::Float { .. } => quote!(serde_json::Number),
+        TypeRef::DateTime => quote!(super::support::DateTime),
+        TypeRef::Uuid => quote!(super::support::Uuid),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Named(name) => {
             let name = ident(name);
@@ -64,6 +63,15 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
 /// A field's declaration: required, optional (`Option`, skipped when absent), or
 /// optional and nullable (`Tristate`: absent, `null` or a value, each kept on the wire).
 fn field(field: &Field) -> TokenStream {
+    field_with(field, quote!(pub))
+}
+
+/// A field of a struct variant: no visibility (variant fields share the enum's).
+fn variant_field(field: &Field) -> TokenStream {
+    field_with(field, quote!())
+}
+
+fn field_with(field: &Field, visibility: TokenStream) -> TokenStream {
     let doc = docs(field.doc.as_deref());
     let name = ident(&field.name);
     let wire = &field.wire_name;
@@ -74,8 +82,8 @@ fn field(field: &Field) -> TokenStream {
         (TypeRef::Nullable(inner), false) => {
             let inner = type_tokens(inner);
             (
-                quote!(crate::support::Tristate<#inner>),
-                quote!(#[serde(default, skip_serializing_if = "crate::support::Tristate::is_absent")]),
+                quote!(super::support::Tristate<#inner>),
+                quote!(#[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]),
             )
         }
         (ty, false) => {
@@ -90,7 +98,7 @@ fn field(field: &Field) -> TokenStream {
         #doc
         #rename
         #attributes
-        pub #name: #ty
+        #visibility #name: #ty
     }
 }
 
@@ -101,9 +109,34 @@ fn fields_default(fields: &[Field]) -> bool {
 /// The `models` module: one type per model, in name order.
 pub fn models(api: &Api) -> TokenStream {
     let items = api.models.values().map(model);
+    let components = api.models.values().filter_map(|m| {
+        let component = m.origin.strip_prefix("/components/schemas/")?;
+        let component = crate::pointer::unescape(component);
+        let name = ident(&m.name);
+        Some(quote!(#component => Some(reserialize::<#name>(body)),))
+    });
+    let components: Vec<TokenStream> = components.collect();
+    let dispatch = if components.is_empty() {
+        quote!(let _ = (name, body); None)
+    } else {
+        quote!(match name { #( #components )* _ => None })
+    };
     quote! {
         //! The API's types.
         #( #items )*
+
+        /// Reads `body` into the type generated for the component schema `name` and writes
+        /// it back as JSON, so a captured payload can be checked to survive the types
+        /// unchanged. `None` when no type was generated for `name`.
+        pub fn reserialize_schema(name: &str, body: &serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {
+            #dispatch
+        }
+
+        /// Reads `body` into `T` and writes it back as JSON.
+        pub fn reserialize<T: serde::de::DeserializeOwned + serde::Serialize>(body: &serde_json::Value) -> Result<serde_json::Value, serde_json::Error> {
+            let typed: T = serde_json::from_value(body.clone())?;
+            serde_json::to_value(&typed)
+        }
     }
 }
 
@@ -164,9 +197,10 @@ fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool)
             #display
         };
     }
+    let separator = (!doc.is_empty()).then(|| quote!(#[doc = ""]));
     quote! {
         #doc
-        ///
+        #separator
         /// Open: a value this version does not know is kept in `Unknown`.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(from = "String", into = "String")]
@@ -233,7 +267,7 @@ fn union(
                 quote!((#ty))
             }
             VariantContent::Struct(fields) => {
-                let fields = fields.iter().map(field);
+                let fields = fields.iter().map(variant_field);
                 quote!({ #( #fields, )* })
             }
         };
@@ -361,8 +395,44 @@ pub fn operations(api: &Api) -> TokenStream {
             crate::codegen::naming::bare(&o.name).to_ascii_uppercase()
         )
     });
+    let bodies = api.operations.iter().flat_map(|operation| {
+        let id = operation
+            .id
+            .clone()
+            .unwrap_or_else(|| crate::codegen::naming::bare(&operation.name).to_string());
+        let request = operation.request_body.iter().map(move |ty| (None, ty));
+        let responses = operation
+            .responses
+            .iter()
+            .filter_map(|r| r.body.as_ref().map(|ty| (Some(r.status.clone()), ty)));
+        request.chain(responses).map(move |(status, ty)| {
+            let ty = type_tokens(ty);
+            let status = match status {
+                Some(status) => quote!(Some(#status)),
+                None => quote!(None),
+            };
+            quote!((#id, #status) => Some(super::models::reserialize::<#ty>(body)),)
+        })
+    });
+    let bodies: Vec<TokenStream> = bodies.collect();
+    let dispatch = if bodies.is_empty() {
+        quote!(let _ = (operation_id, status, body); None)
+    } else {
+        quote!(match (operation_id, status) { #( #bodies )* _ => None })
+    };
     quote! {
         //! The API's operations: id, method and path template.
+
+        #[allow(unused_imports)]
+        use super::models::*;
+
+        /// Reads a body of operation `operation_id` — its request body when `status` is
+        /// `None`, else its response body for `status` as the spec writes it (`"200"`,
+        /// `"4XX"`, `"default"`) — into the generated type and writes it back as JSON.
+        /// `None` when the operation documents no such JSON body.
+        pub fn reserialize(operation_id: &str, status: Option<&str>, body: &serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {
+            #dispatch
+        }
 
         /// One operation of the API.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -382,7 +452,7 @@ pub fn operations(api: &Api) -> TokenStream {
     }
 }
 
-/// The crate root.
+/// The crate root of the multi-file layout (`src/lib.rs` beside `src/models.rs`, …).
 pub fn lib(api: &Api, source: &str) -> TokenStream {
     let title = format!(
         " {} (version {}): Rust types generated from `{source}`.",
@@ -403,6 +473,22 @@ pub fn lib(api: &Api, source: &str) -> TokenStream {
         #[rustfmt::skip]
         pub mod support;
 
+        pub use models::*;
+        pub use support::{DateTime, Tristate, Uuid};
+    }
+}
+
+/// Everything in one file of inline modules, for `include!` from a build script: no
+/// inner attributes at the top, and paths between the modules are relative (`super::`),
+/// so the file can be included into any module of the user's crate.
+pub fn single_file(api: &Api) -> TokenStream {
+    let models = models(api);
+    let operations = operations(api);
+    let support = support();
+    quote! {
+        pub mod models { #models }
+        pub mod operations { #operations }
+        pub mod support { #support }
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
     }

@@ -366,12 +366,18 @@ impl<'a> Lowerer<'a> {
                 .collect();
             return ModelKind::Enum { variants, open };
         }
-        let (fields, additional) = self.object(schema, at, name);
+        let (fields, additional) = self.object(schema, at, name, None);
         ModelKind::Struct { fields, additional }
     }
 
     /// The fields of an object schema, merging `allOf` branches.
-    fn object(&mut self, schema: &Value, at: &str, name: &str) -> (Vec<Field>, Option<TypeRef>) {
+    fn object(
+        &mut self,
+        schema: &Value,
+        at: &str,
+        name: &str,
+        skip: Option<&str>,
+    ) -> (Vec<Field>, Option<TypeRef>) {
         let mut properties: Vec<(String, Value, String)> = Vec::new();
         let mut required = BTreeSet::new();
         let mut additional = None;
@@ -383,6 +389,7 @@ impl<'a> Lowerer<'a> {
             &mut additional,
             0,
         );
+        properties.retain(|(wire, _, _)| Some(wire.as_str()) != skip);
         let mut scope = Scope::default();
         if additional.is_some() {
             scope.claim("additional_properties");
@@ -640,8 +647,8 @@ impl<'a> Lowerer<'a> {
                 Some(reference) => reference.trim_start_matches('#').to_string(),
                 None => format!("{at}/{i}"),
             };
-            let (mut fields, _) = self.object(branch, &branch_at, &format!("{name}{variant}"));
-            fields.retain(|f| f.wire_name != tag);
+            let (fields, _) =
+                self.object(branch, &branch_at, &format!("{name}{variant}"), Some(&tag));
             variants.push(UnionVariant {
                 name: variant,
                 wire_name: Some(wire),

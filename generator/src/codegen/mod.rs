@@ -74,6 +74,43 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
     })
 }
 
+/// Generates the code as one file of inline modules, for a build script to write into
+/// `OUT_DIR` and `include!`:
+///
+/// ```ignore
+/// // build.rs
+/// let spec = generator::Spec::from_text("api.yaml", &std::fs::read_to_string("api.yaml")?)?;
+/// let code = generator::codegen::generate_single_file(&spec, "api.yaml")?;
+/// std::fs::write(std::path::Path::new(&std::env::var("OUT_DIR")?).join("api.rs"), code.text)?;
+/// // src/lib.rs
+/// pub mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
+/// ```
+pub fn generate_single_file(spec: &Spec, source: &str) -> Result<SingleFile, Diagnostics> {
+    let problems = check(spec);
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    let (api, warnings) = lower::lower(spec);
+    let text = render::rust_file(emit::single_file(&api), source)
+        .map_err(|message| Diagnostics::one(&spec.name, "", None, message))?;
+    Ok(SingleFile {
+        text,
+        warnings,
+        api,
+    })
+}
+
+/// Generated code in one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SingleFile {
+    /// The Rust source.
+    pub text: String,
+    /// Constructs that were approximated, with where.
+    pub warnings: Vec<Diagnostic>,
+    /// The IR the code came from.
+    pub api: Api,
+}
+
 /// Problems that stop generation: `$ref`s that are not local or do not resolve.
 pub fn check(spec: &Spec) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
