@@ -250,9 +250,9 @@ pub struct AppSshEnabled {
 )]
 #[serde(from = "String", into = "String")]
 pub enum AppState {
-    ///STOPPED
+    /// `"STOPPED"` on the wire.
     Stopped,
-    ///STARTED
+    /// `"STARTED"` on the wire.
     Started,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -373,9 +373,9 @@ pub struct DropletChecksum {
 )]
 #[serde(from = "String", into = "String")]
 pub enum DropletChecksumType {
-    ///sha256
+    /// `"sha256"` on the wire.
     Sha256,
-    ///sha1
+    /// `"sha1"` on the wire.
     Sha1,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -435,17 +435,17 @@ pub struct DropletRelationships {
 )]
 #[serde(from = "String", into = "String")]
 pub enum DropletState {
-    ///AWAITING_UPLOAD
+    /// `"AWAITING_UPLOAD"` on the wire.
     AwaitingUpload,
-    ///PROCESSING_UPLOAD
+    /// `"PROCESSING_UPLOAD"` on the wire.
     ProcessingUpload,
-    ///STAGED
+    /// `"STAGED"` on the wire.
     Staged,
-    ///COPYING
+    /// `"COPYING"` on the wire.
     Copying,
-    ///FAILED
+    /// `"FAILED"` on the wire.
     Failed,
-    ///EXPIRED
+    /// `"EXPIRED"` on the wire.
     Expired,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -542,13 +542,13 @@ pub struct HealthCheckData {
 )]
 #[serde(from = "String", into = "String")]
 pub enum HealthCheckType {
-    ///port
+    /// `"port"` on the wire.
     Port,
-    ///process
+    /// `"process"` on the wire.
     Process,
-    ///http
+    /// `"http"` on the wire.
     Http,
-    ///none
+    /// `"none"` on the wire.
     None,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -605,11 +605,11 @@ impl std::fmt::Display for HealthCheckType {
 )]
 #[serde(from = "String", into = "String")]
 pub enum HealthCheckTypeRequest {
-    ///port
+    /// `"port"` on the wire.
     Port,
-    ///process
+    /// `"process"` on the wire.
     Process,
-    ///http
+    /// `"http"` on the wire.
     Http,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -743,11 +743,11 @@ pub struct LifecycleRequest {
 )]
 #[serde(from = "String", into = "String")]
 pub enum LifecycleType {
-    ///buildpack
+    /// `"buildpack"` on the wire.
     Buildpack,
-    ///cnb
+    /// `"cnb"` on the wire.
     Cnb,
-    ///docker
+    /// `"docker"` on the wire.
     Docker,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -924,17 +924,17 @@ pub struct ProcessInstanceListLinks {
 )]
 #[serde(from = "String", into = "String")]
 pub enum ProcessInstanceState {
-    ///RUNNING
+    /// `"RUNNING"` on the wire.
     Running,
-    ///CRASHED
+    /// `"CRASHED"` on the wire.
     Crashed,
-    ///STARTING
+    /// `"STARTING"` on the wire.
     Starting,
-    ///STOPPING
+    /// `"STOPPING"` on the wire.
     Stopping,
-    ///DOWN
+    /// `"DOWN"` on the wire.
     Down,
-    ///UNKNOWN
+    /// `"UNKNOWN"` on the wire.
     Unknown2,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -1316,11 +1316,11 @@ pub struct V2AppEntityDockerCredentials {
 )]
 #[serde(from = "String", into = "String")]
 pub enum V2AppEntityPackageState {
-    ///PENDING
+    /// `"PENDING"` on the wire.
     Pending,
-    ///STAGED
+    /// `"STAGED"` on the wire.
     Staged,
-    ///FAILED
+    /// `"FAILED"` on the wire.
     Failed,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -1373,9 +1373,9 @@ impl std::fmt::Display for V2AppEntityPackageState {
 )]
 #[serde(from = "String", into = "String")]
 pub enum V2AppEntityState {
-    ///STARTED
+    /// `"STARTED"` on the wire.
     Started,
-    ///STOPPED
+    /// `"STOPPED"` on the wire.
     Stopped,
     /// A value this version of the spec does not list.
     Unknown(String),

@@ -198,6 +198,7 @@ fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool)
         };
     }
     let separator = (!doc.is_empty()).then(|| quote!(#[doc = ""]));
+    let wire_docs = wires.iter().map(|wire| format!(" `{wire:?}` on the wire."));
     quote! {
         #doc
         #separator
@@ -205,7 +206,7 @@ fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool)
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(from = "String", into = "String")]
         pub enum #name {
-            #( #[doc = #wires] #names, )*
+            #( #[doc = #wire_docs] #names, )*
             /// A value this version of the spec does not list.
             Unknown(String),
         }

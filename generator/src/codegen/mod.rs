@@ -77,7 +77,7 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
 /// Generates the code as one file of inline modules, for a build script to write into
 /// `OUT_DIR` and `include!`:
 ///
-/// ```ignore
+/// ```text
 /// // build.rs
 /// let spec = generator::Spec::from_text("api.yaml", &std::fs::read_to_string("api.yaml")?)?;
 /// let code = generator::codegen::generate_single_file(&spec, "api.yaml")?;
