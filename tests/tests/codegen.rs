@@ -132,3 +132,41 @@ fn codegen_command_reports_problems_and_exits_2() {
     );
     assert!(!out.exists(), "nothing is written for a broken spec");
 }
+
+#[test]
+fn check_mode_reports_stale_output_with_a_diff_and_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("capi-codegen-check-{}", std::process::id()));
+    let spec = support::root().join("tests/golden/tristate.yaml");
+    let (spec, out) = (spec.to_str().unwrap(), dir.join("crate"));
+    let out = out.to_str().unwrap();
+    let (code, written, _) = xtask(&["codegen", "--spec", spec, "--out", out], b"");
+    assert_eq!(code, 0);
+    assert!(written.contains("types: 1, added ThingUpdate"), "{written}");
+    assert_eq!(
+        xtask(&["codegen", "--check", "--spec", spec, "--out", out], b"").0,
+        0
+    );
+    let models = dir.join("crate/src/models.rs");
+    let edited = std::fs::read_to_string(&models)
+        .unwrap()
+        .replace("pub command", "pub commando");
+    std::fs::write(&models, &edited).unwrap();
+    let (code, report, _) = xtask(&["codegen", "--check", "--spec", spec, "--out", out], b"");
+    assert_eq!(code, 1);
+    assert!(
+        report.contains("-    pub commando") && report.contains("+    pub command:"),
+        "{report}"
+    );
+    assert!(
+        report.contains("is stale (src/models.rs): run `cargo xtask codegen` and commit"),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&models).unwrap(),
+        edited,
+        "--check writes nothing"
+    );
+    let (code, rewritten, _) = xtask(&["codegen", "--spec", spec, "--out", out], b"");
+    assert_eq!(code, 0);
+    assert!(rewritten.contains("wrote src/models.rs"), "{rewritten}");
+}

@@ -5,6 +5,7 @@
 //! generated code), 2 usage, IO or internal errors. Clap's types stay here; they
 //! convert into the library's own types.
 
+mod bench;
 mod codegen;
 mod validate;
 
@@ -24,6 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Bench(bench::Args),
     Codegen(codegen::Args),
     Validate(validate::Args),
 }
@@ -69,6 +71,7 @@ where
         }
     };
     let result = match cli.command {
+        Command::Bench(args) => bench::run(args, io),
         Command::Codegen(args) => codegen::run(args, io),
         Command::Validate(args) => validate::run(args, io),
     };
