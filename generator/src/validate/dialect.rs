@@ -18,6 +18,8 @@
 //! The whole document is converted in place — every node keeps its JSON pointer — so a
 //! compiled validator's error locations are locations in the spec.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value};
 
 /// Which way a payload travels; it decides how `readOnly` and `writeOnly` apply.
@@ -47,6 +49,75 @@ pub fn convert_document(doc: &Value, direction: Direction) -> Value {
     let mut out = doc.clone();
     convert_schemas_in(&mut out, direction, false);
     out
+}
+
+/// Like [`convert_document`] for responses, and also refuses properties the spec does
+/// not declare (`unevaluatedProperties: false` on every object schema that leaves
+/// `additionalProperties` unsaid), to find fields a newer server sends: drift. Schemas
+/// that are `allOf` branches are left open; the schema holding the `allOf` closes them.
+pub fn convert_document_strict(doc: &Value) -> Value {
+    let mut out = convert_document(doc, Direction::Response);
+    let branches = allof_targets(doc);
+    close_objects(&mut out, "", &branches, false);
+    out
+}
+
+/// Pointers of schemas that appear as `allOf` branches (by `$ref`).
+fn allof_targets(doc: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![doc];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for branch in map
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(reference) = branch.get("$ref").and_then(Value::as_str) {
+                        found.insert(reference.trim_start_matches('#').to_string());
+                    }
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Adds `unevaluatedProperties: false` below `at` (in a converted document), skipping
+/// `allOf` branches and schemas that already say what extra properties may be.
+fn close_objects(node: &mut Value, at: &str, branches: &BTreeSet<String>, in_allof: bool) {
+    let Value::Object(map) = node else {
+        if let Value::Array(items) = node {
+            for (i, item) in items.iter_mut().enumerate() {
+                close_objects(item, &format!("{at}/{i}"), branches, in_allof);
+            }
+        }
+        return;
+    };
+    let is_object = map.contains_key("properties") || map.contains_key("allOf");
+    let says =
+        map.contains_key("additionalProperties") || map.contains_key("unevaluatedProperties");
+    if is_object && !says && !in_allof && !branches.contains(at) && !map.contains_key("$ref") {
+        map.insert("unevaluatedProperties".into(), Value::Bool(false));
+    }
+    let keys: Vec<String> = map.keys().cloned().collect();
+    for key in keys {
+        if matches!(
+            key.as_str(),
+            "example" | "examples" | "enum" | "const" | "default"
+        ) {
+            continue;
+        }
+        let child_at = crate::pointer::push(at, &key);
+        if let Some(child) = map.get_mut(&key) {
+            close_objects(child, &child_at, branches, key == "allOf");
+        }
+    }
 }
 
 /// Walks the document and converts each node in a schema position: the values of
@@ -333,6 +404,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn strict_documents_close_objects_but_not_allof_branches() {
+        let doc = json!({"components": {"schemas": {
+            "A": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "B": {"allOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "properties": {"b": {}}}]},
+            "M": {"type": "object", "additionalProperties": {"type": "string"}}}}});
+        let out = convert_document_strict(&doc);
+        let schemas = &out["components"]["schemas"];
+        assert_eq!(
+            schemas["A"].get("unevaluatedProperties"),
+            None,
+            "A is an allOf branch"
+        );
+        assert_eq!(schemas["B"]["unevaluatedProperties"], json!(false));
+        assert_eq!(schemas["B"]["allOf"][1].get("unevaluatedProperties"), None);
+        assert_eq!(schemas["M"].get("unevaluatedProperties"), None);
+    }
     #[test]
     fn document_walk_skips_examples() {
         let doc = json!({"components": {"schemas": {"A": {"type": "string", "nullable": true}},

@@ -35,13 +35,25 @@ pub struct SchemaError {
     pub message: String,
 }
 
-/// Validates payloads against one spec.
+/// Which converted document a compiled schema comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rules {
+    Request,
+    Response,
+    /// Responses, refusing undeclared properties (drift).
+    ResponseStrict,
+}
+
+type Cache = HashMap<(Rules, String), Arc<jsonschema::Validator>>;
+
+/// Validates payloads against one spec. It is `Sync`: threads may share one.
 pub struct Validator {
     raw: Value,
     operations: Vec<OperationRef>,
     request: Value,
     response: Value,
-    compiled: Mutex<HashMap<(Direction, String), Arc<jsonschema::Validator>>>,
+    strict: Value,
+    compiled: Mutex<Cache>,
 }
 
 impl Validator {
@@ -52,8 +64,14 @@ impl Validator {
             operations: spec.operations(),
             request: dialect::convert_document(&spec.raw, Direction::Request),
             response: dialect::convert_document(&spec.raw, Direction::Response),
+            strict: dialect::convert_document_strict(&spec.raw),
             compiled: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The spec as written.
+    pub fn spec(&self) -> &Value {
+        &self.raw
     }
 
     /// The spec's operations.
@@ -69,7 +87,7 @@ impl Validator {
     /// Narrows a target to the part of its schema that describes `data_pointer` in the
     /// payload (e.g. `/resources/0` of a list), for payloads that are fragments.
     pub fn narrow(&self, target: &Target, data_pointer: &str) -> Option<Target> {
-        let doc = self.document(target.direction);
+        let doc = self.document(rules(target.direction, false));
         let mut at = target.schema_pointer.clone();
         for token in pointer::tokens(data_pointer) {
             at = step(doc, &at, &token)?;
@@ -84,16 +102,23 @@ impl Validator {
     /// Adds a schema written in the spec's dialect (its `$ref`s point into the spec) and
     /// returns a target for it.
     pub fn add_schema(&mut self, schema: &Value, direction: Direction, label: &str) -> Target {
-        let converted =
-            [Direction::Request, Direction::Response].map(|d| dialect::convert_schema(schema, d));
+        let request = dialect::convert_schema(schema, Direction::Request);
+        let response = dialect::convert_schema(schema, Direction::Response);
         let index = self
             .raw
             .get("x-added-schemas")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        for (doc, schema) in [&mut self.raw, &mut self.request, &mut self.response]
-            .into_iter()
-            .zip([schema.clone(), converted[0].clone(), converted[1].clone()])
+        let documents = [
+            &mut self.raw,
+            &mut self.request,
+            &mut self.response,
+            &mut self.strict,
+        ];
+        for (doc, schema) in
+            documents
+                .into_iter()
+                .zip([schema.clone(), request, response.clone(), response])
         {
             if let Value::Object(map) = doc {
                 let added = map
@@ -117,34 +142,57 @@ impl Validator {
         target: &Target,
         payload: &Value,
     ) -> Result<Vec<Violation>, SchemaError> {
-        let compiled = self.compile(target)?;
+        self.run(rules(target.direction, false), target, payload)
+    }
+
+    /// Validates a response payload and also reports properties the spec does not
+    /// declare (drift); a request target is validated as [`Validator::validate`] does.
+    pub fn validate_strict(
+        &self,
+        target: &Target,
+        payload: &Value,
+    ) -> Result<Vec<Violation>, SchemaError> {
+        self.run(rules(target.direction, true), target, payload)
+    }
+
+    fn run(
+        &self,
+        rules: Rules,
+        target: &Target,
+        payload: &Value,
+    ) -> Result<Vec<Violation>, SchemaError> {
+        let compiled = self.compile(rules, target)?;
+        // Most payloads are valid: the yes/no check is much cheaper than collecting errors.
+        if compiled.is_valid(payload) {
+            return Ok(Vec::new());
+        }
         Ok(compiled
             .iter_errors(payload)
             .flat_map(|e| violation::from_error(&e, &self.raw))
             .collect())
     }
 
-    fn document(&self, direction: Direction) -> &Value {
-        match direction {
-            Direction::Request => &self.request,
-            Direction::Response => &self.response,
+    fn document(&self, rules: Rules) -> &Value {
+        match rules {
+            Rules::Request => &self.request,
+            Rules::Response => &self.response,
+            Rules::ResponseStrict => &self.strict,
         }
     }
 
-    fn compile(&self, target: &Target) -> Result<Arc<jsonschema::Validator>, SchemaError> {
-        let key = (target.direction, target.schema_pointer.clone());
+    fn compile(
+        &self,
+        rules: Rules,
+        target: &Target,
+    ) -> Result<Arc<jsonschema::Validator>, SchemaError> {
+        let key = (rules, target.schema_pointer.clone());
         if let Some(found) = self.lock().get(&key) {
             return Ok(found.clone());
         }
-        let mut root = self.document(target.direction).clone();
+        let mut root = self.document(rules).clone();
         if let Value::Object(map) = &mut root {
-            map.insert(
-                "$ref".into(),
-                Value::String(format!(
-                    "#{}",
-                    pointer::to_uri_fragment(&target.schema_pointer)
-                )),
-            );
+            let reference = format!("#{}", pointer::to_uri_fragment(&target.schema_pointer));
+            map.insert("$ref".into(), Value::String(reference));
         }
         let compiled = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
@@ -159,14 +207,20 @@ impl Validator {
         Ok(compiled)
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(Direction, String), Arc<jsonschema::Validator>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         // A panic while the lock was held cannot leave the cache inconsistent: entries
         // are inserted whole.
         self.compiled
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn rules(direction: Direction, strict: bool) -> Rules {
+    match (direction, strict) {
+        (Direction::Request, _) => Rules::Request,
+        (Direction::Response, false) => Rules::Response,
+        (Direction::Response, true) => Rules::ResponseStrict,
     }
 }
 

@@ -115,6 +115,7 @@ pub fn check(
                 }
             },
             (Resolution::Body(target), None) => outcome.violations.push(Violation {
+                part: String::new(),
                 pointer: String::new(),
                 found: "no body".into(),
                 expected: format!("a JSON body ({})", target.label),
@@ -122,6 +123,7 @@ pub fn check(
             }),
             (Resolution::NoBody { .. }, None) => {}
             (Resolution::NoBody { label }, Some(_)) => outcome.violations.push(Violation {
+                part: String::new(),
                 pointer: String::new(),
                 found: "a JSON body".into(),
                 expected: format!("no body ({label} documents none)"),

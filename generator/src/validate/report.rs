@@ -66,10 +66,15 @@ pub fn human(outcomes: &[Outcome]) -> String {
             let _ = writeln!(out, "  {problem}");
         }
         for v in &outcome.violations {
-            let at = if v.pointer.is_empty() {
+            let pointer = if v.pointer.is_empty() {
                 "(root)"
             } else {
                 v.pointer.as_str()
+            };
+            let at = if v.part.is_empty() {
+                pointer.to_string()
+            } else {
+                format!("{} {pointer}", v.part)
             };
             let _ = writeln!(out, "  {at}: expected {}", v.expected);
             let _ = writeln!(out, "      found: {}", v.found);

@@ -210,6 +210,7 @@ pub fn match_operation<'a>(
                 .map(|o| o.method.as_str())
                 .collect();
             Violation {
+                part: String::new(),
                 pointer: String::new(),
                 found: format!("{method} {path}"),
                 expected: format!(
@@ -221,6 +222,7 @@ pub fn match_operation<'a>(
             }
         }
         None => Violation {
+            part: String::new(),
             pointer: String::new(),
             found: format!("{method} {path}"),
             expected: "a path documented in the spec".into(),
@@ -270,6 +272,7 @@ fn undocumented_status(
     documented: &[&str],
 ) -> Resolution {
     Resolution::Finding(Violation {
+        part: String::new(),
         pointer: String::new(),
         found: format!("status {status}"),
         expected: format!("a status documented for {name}: {}", documented.join(", ")),

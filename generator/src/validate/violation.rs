@@ -8,8 +8,12 @@ use crate::pointer;
 
 /// One violation: where in the payload, what was found, what the spec expected, and
 /// where in the spec the expectation is written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Violation {
+    /// Which part of an HTTP exchange it is about (`request`, `response`, `query`,
+    /// `exchange`); empty when a lone payload is checked.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub part: String,
     /// JSON pointer into the payload (`""` is the whole payload).
     pub pointer: String,
     /// The offending value as compact JSON (shortened when long), or `absent`.
@@ -41,6 +45,7 @@ pub(crate) fn from_error(error: &jsonschema::ValidationError<'_>, raw: &Value) -
     let location = spec_location(error.schema_path().as_str(), raw);
     let instance = error.instance();
     let one = |pointer: String, found: String, expected: String| Violation {
+        part: String::new(),
         pointer,
         found,
         expected,
@@ -68,6 +73,17 @@ pub(crate) fn from_error(error: &jsonschema::ValidationError<'_>, raw: &Value) -
                 )
             })
             .collect(),
+        ValidationErrorKind::UnevaluatedProperties { unexpected } => unexpected
+            .iter()
+            .map(|name| {
+                let found = instance
+                    .get(name)
+                    .map_or_else(|| "absent".into(), abbreviate);
+                let expected =
+                    format!("no property \"{name}\" (drift: the spec does not declare it)");
+                one(pointer::push(&at, name), found, expected)
+            })
+            .collect(),
         ValidationErrorKind::FalseSchema => {
             vec![one(
                 at,
@@ -82,6 +98,7 @@ pub(crate) fn from_error(error: &jsonschema::ValidationError<'_>, raw: &Value) -
                 describe(inner.kind(), inner.instance())
             );
             vec![Violation {
+                part: String::new(),
                 pointer: pointer::push(&at, &name),
                 found: format!("property name {}", abbreviate(inner.instance())),
                 expected,
