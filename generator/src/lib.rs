@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod ir;
 pub mod pointer;
 pub mod spec;
+pub mod traffic;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};

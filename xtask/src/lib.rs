@@ -6,6 +6,7 @@
 //! convert into the library's own types.
 
 mod bench;
+mod capture;
 mod codegen;
 mod validate;
 
@@ -38,15 +39,19 @@ pub struct Io<'a> {
     pub stdout: Box<dyn Write + 'a>,
     /// Standard error.
     pub stderr: Box<dyn Write + 'a>,
+    /// Whether standard error is a terminal (progress bars are drawn only there).
+    pub stderr_is_terminal: bool,
 }
 
 impl Io<'static> {
     /// The process's own streams.
     pub fn process() -> Io<'static> {
+        use std::io::IsTerminal;
         Io {
             stdin: Box::new(std::io::stdin()),
             stdout: Box::new(std::io::stdout()),
             stderr: Box::new(std::io::stderr()),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }
 }

@@ -1,27 +1,42 @@
-//! `cargo xtask validate`: checks JSON payloads against the spec.
+//! `cargo xtask validate`: checks payloads and captured traffic against the spec.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::ValueEnum;
 use generator::validate::manifest;
 use generator::validate::outcome::{self, Outcome};
-use generator::validate::{report, Direction, Exchange, OperationSelector, TargetSpec, Validator};
+use generator::validate::report;
+use generator::validate::{Direction, Exchange, OperationSelector, TargetSpec, Validator};
 use generator::Spec;
 
-/// Check captured JSON payloads against the contract.
+use crate::capture;
+
+/// Check payloads and captured traffic against the contract.
 ///
-/// Name the target with --operation, --method/--path or --schema, and say which body
-/// with --status (a response) or --request. Or give --manifest, a TSV whose rows name
-/// a payload file and its target each.
+/// Three kinds of input:
 ///
-/// Every violation is reported with the payload pointer, the value found, what the spec
-/// expected, and the spec location.
+///  * captures — HAR files (browser devtools, mitmproxy, Charles) and cf CLI traces
+///    (CF_TRACE=true or `cf … -v` output): give the files with no target; each exchange is
+///    checked for its operation, status, content type, query parameters, request body and
+///    response body. The kind is detected (--input forces it).
+///  * payloads — JSON bodies: name the target with --operation, --method/--path or
+///    --schema, and the body with --status (a response) or --request.
+///  * a manifest — a TSV whose rows name a payload file and its target each.
+///
+/// Every violation is reported with where (payload pointer), what was found, what the
+/// spec expected, and the spec location. Secrets (authorization and cookie headers,
+/// tokens in query strings, credentials, environment variable values) never appear in a
+/// report.
 ///
 /// Exit status: 0 all valid, 1 some input invalid, 2 usage, IO or internal error.
 ///
 /// Examples:
+///
+///   CF_TRACE=trace.txt cf app my-app; cargo xtask validate trace.txt
+///
+///   cargo xtask validate --strict --coverage --format junit capture.har > contract.xml
 ///
 ///   cargo xtask validate --operation get_process --status 200 process.json
 ///
@@ -35,7 +50,7 @@ use generator::Spec;
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Payload files to check; `-` reads standard input.
+    /// Captures or payload files to check; `-` reads standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
 
@@ -77,17 +92,70 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "manifest")]
     aliases: Option<PathBuf>,
 
+    /// What the files are [default: captures when no target is named, detected per file;
+    /// else payloads].
+    #[arg(long, value_enum)]
+    input: Option<Input>,
+
+    /// Also report response fields the spec does not declare (drift).
+    #[arg(long)]
+    strict: bool,
+
+    /// After the report, show which documented operations and statuses the captures
+    /// exercised, and which never appeared.
+    #[arg(long)]
+    coverage: bool,
+
+    /// A path prefix in front of the API in captured URLs (e.g. `/cf`); without it a
+    /// path that matches nothing is retried without its leading segments.
+    #[arg(long, value_name = "PATH")]
+    base_path: Option<String>,
+
+    /// Never show a progress bar (it is shown only when standard error is a terminal).
+    #[arg(long)]
+    no_progress: bool,
+
+    /// Print the peak memory and throughput to standard error at the end.
+    #[arg(long)]
+    stats: bool,
+
     /// Report format. `json` is stable and documented in README.md.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+}
+
+/// What an input file holds.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Input {
+    /// A HAR 1.2 capture.
+    Har,
+    /// A cf CLI trace.
+    Trace,
+    /// A JSON payload (needs a target).
+    Payload,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     /// One block per input, then `N passed, N failed`.
     Human,
-    /// A machine-readable report.
+    /// A machine-readable report (documented in README.md).
     Json,
+    /// JUnit XML, one test case per exchange or payload.
+    Junit,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+impl From<Format> for report::Format {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Human => report::Format::Human,
+            Format::Json => report::Format::Json,
+            Format::Junit => report::Format::Junit,
+            Format::Github => report::Format::Github,
+        }
+    }
 }
 
 /// Runs the command, returning the exit code.
@@ -100,16 +168,51 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
     let spec = Spec::from_text(&spec_path.display().to_string(), &text)?;
     let mut validator = Validator::new(&spec);
+    let has_target = args.operation.is_some() || args.method.is_some() || args.schema.is_some();
+    let captures = args.manifest.is_none()
+        && args.input != Some(Input::Payload)
+        && (!has_target || args.input.is_some());
+    if captures {
+        if has_target {
+            bail!(
+                "--input {} takes no target: drop --operation, --method/--path and --schema",
+                if args.input == Some(Input::Trace) {
+                    "trace"
+                } else {
+                    "har"
+                }
+            );
+        }
+        let options = capture::Options {
+            files: args.files.clone(),
+            forced: args.input,
+            strict: args.strict,
+            coverage: args.coverage,
+            base_path: args.base_path.clone(),
+            progress: !args.no_progress,
+            stats: args.stats,
+            format: args.format.into(),
+        };
+        return capture::run(&validator, &options, io);
+    }
+    for (flag, given) in [
+        ("--strict", args.strict),
+        ("--coverage", args.coverage),
+        ("--base-path", args.base_path.is_some()),
+    ] {
+        if given {
+            bail!("{flag} applies to captured traffic (HAR files and cf traces), not to payloads or manifests");
+        }
+    }
     let outcomes = match &args.manifest {
         Some(path) => run_manifest(&mut validator, path, args.aliases.as_deref())?,
         None => run_files(&validator, &args, io)?,
     };
-    let rendered = match args.format {
-        Format::Human => report::human(&outcomes),
-        Format::Json => report::json(&outcomes),
-    };
-    io.stdout.write_all(rendered.as_bytes())?;
-    io.stdout.flush()?;
+    let mut writer = report::Writer::new(args.format.into(), &mut io.stdout)?;
+    for outcome in &outcomes {
+        writer.outcome(outcome)?;
+    }
+    writer.finish(None)?;
     Ok(outcome::exit_code(&outcomes) as u8)
 }
 
@@ -131,9 +234,7 @@ fn target_spec(args: &Args) -> anyhow::Result<TargetSpec> {
     };
     let selector = match (&args.operation, &args.method, &args.path) {
         (Some(id), _, _) => OperationSelector::Id(id.clone()),
-        (None, Some(method), Some(path)) => {
-            OperationSelector::MethodPath { method: method.clone(), path: path.clone() }
-        }
+        (None, Some(method), Some(path)) => OperationSelector::MethodPath { method: method.clone(), path: path.clone() },
         _ => bail!(
             "name a target: --operation <ID>, --method <METHOD> --path <PATH>, --schema <NAME>, or --manifest <FILE>"
         ),

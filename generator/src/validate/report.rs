@@ -1,4 +1,7 @@
-//! Rendering outcomes for people (`human`) and for programs (`json`).
+//! Reports: for people (`human`), programs (`json`), CI dashboards (`junit`) and GitHub
+//! workflow annotations (`github`). A [`Writer`] streams outcomes as they come, so a
+//! large capture does not have to be held in memory (JUnit, whose header carries the
+//! counts, is the one format that buffers).
 //!
 //! The JSON report is a stable interface:
 //!
@@ -8,26 +11,30 @@
 //!   "outcomes": [
 //!     {"input": "p.json", "targets": ["GET /v3/processes/{guid} → 200"],
 //!      "verdict": "invalid", "problem": null,
-//!      "violations": [{"pointer": "/instances", "found": "-1",
+//!      "violations": [{"part": "response", "pointer": "/instances", "found": "-1",
 //!                      "expected": "a number >= 0",
 //!                      "spec_location": "#/components/schemas/Process/properties/instances/minimum"}]}
 //!   ],
-//!   "summary": {"passed": 0, "failed": 1, "errors": 0}
+//!   "summary": {"passed": 0, "failed": 1, "errors": 0},
+//!   "coverage": {"responses_seen": 1, "responses_documented": 180, "operations_seen": 1,
+//!                "operations_documented": 36, "never_seen": ["GET /v3/apps 200", "…"]}
 //! }
 //! ```
 //!
 //! `verdict` is `valid`, `invalid` or `error`; `problem` explains an input that is not
-//! JSON (`invalid`) or could not be checked (`error`). New keys may be added; existing
-//! ones keep their meaning.
+//! JSON (`invalid`) or could not be checked (`error`). `part` (`exchange`, `query`,
+//! `request`, `response`) appears for captured traffic only; `coverage` with
+//! `--coverage` only. New keys may be added; existing ones keep their meaning.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::outcome::{Outcome, Verdict};
+use crate::traffic::coverage;
 
 /// Counts of outcomes by verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// Valid inputs.
     pub passed: usize,
@@ -37,76 +44,353 @@ pub struct Summary {
     pub errors: usize,
 }
 
-/// Counts outcomes by verdict.
-pub fn summarize(outcomes: &[Outcome]) -> Summary {
-    let count = |v| outcomes.iter().filter(|o| o.verdict == v).count();
-    Summary {
-        passed: count(Verdict::Valid),
-        failed: count(Verdict::Invalid),
-        errors: count(Verdict::Error),
+impl Summary {
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome.verdict {
+            Verdict::Valid => self.passed += 1,
+            Verdict::Invalid => self.failed += 1,
+            Verdict::Error => self.errors += 1,
+        }
+    }
+
+    /// The closing line: `N passed, N failed` (and `, N errors` when there are any).
+    pub fn line(&self) -> String {
+        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.errors > 0 {
+            line.push_str(&format!(", {} errors", self.errors));
+        }
+        line
     }
 }
 
-/// The human report: one block per input, then a closing `N passed, N failed` line.
-pub fn human(outcomes: &[Outcome]) -> String {
-    let mut out = String::new();
-    for outcome in outcomes {
-        let verdict = match outcome.verdict {
-            Verdict::Valid => "ok",
-            Verdict::Invalid => "INVALID",
-            Verdict::Error => "ERROR",
-        };
-        let _ = writeln!(
-            out,
-            "{verdict}: {} ({})",
-            outcome.input,
-            outcome.targets.join("; ")
-        );
-        if let Some(problem) = &outcome.problem {
-            let _ = writeln!(out, "  {problem}");
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Blocks per input, then a closing `N passed, N failed` line.
+    Human,
+    /// The stable JSON document described in the module documentation.
+    Json,
+    /// JUnit XML: one test case per input.
+    Junit,
+    /// GitHub Actions workflow commands: an `::error` per invalid input.
+    Github,
+}
+
+/// Writes a report as outcomes arrive.
+pub struct Writer<W: Write> {
+    format: Format,
+    out: W,
+    summary: Summary,
+    buffered: Vec<Outcome>,
+}
+
+impl<W: Write> Writer<W> {
+    /// Starts a report.
+    pub fn new(format: Format, mut out: W) -> io::Result<Writer<W>> {
+        if format == Format::Json {
+            out.write_all(b"{\n  \"version\": 1,\n  \"outcomes\": [")?;
         }
-        for v in &outcome.violations {
-            let pointer = if v.pointer.is_empty() {
-                "(root)"
-            } else {
-                v.pointer.as_str()
-            };
-            let at = if v.part.is_empty() {
-                pointer.to_string()
-            } else {
-                format!("{} {pointer}", v.part)
-            };
-            let _ = writeln!(out, "  {at}: expected {}", v.expected);
-            let _ = writeln!(out, "      found: {}", v.found);
-            if !v.spec_location.is_empty() {
-                let _ = writeln!(out, "      spec:  {}", v.spec_location);
+        Ok(Writer {
+            format,
+            out,
+            summary: Summary::default(),
+            buffered: Vec::new(),
+        })
+    }
+
+    /// Adds one outcome.
+    pub fn outcome(&mut self, outcome: &Outcome) -> io::Result<()> {
+        let first = self.summary.passed + self.summary.failed + self.summary.errors == 0;
+        self.summary.count(outcome);
+        match self.format {
+            Format::Human => self.out.write_all(human_block(outcome).as_bytes()),
+            Format::Json => {
+                let text = serde_json::to_string_pretty(outcome).map_err(io::Error::other)?;
+                let indented = text.replace('\n', "\n    ");
+                write!(self.out, "{}\n    {indented}", if first { "" } else { "," })
+            }
+            Format::Junit => {
+                self.buffered.push(outcome.clone());
+                Ok(())
+            }
+            Format::Github => self.out.write_all(github_line(outcome).as_bytes()),
+        }
+    }
+
+    /// Ends the report (with coverage, when asked for) and returns the counts.
+    pub fn finish(mut self, coverage: Option<&coverage::Coverage>) -> io::Result<Summary> {
+        let summary = self.summary;
+        match self.format {
+            Format::Human => {
+                if let Some(coverage) = coverage {
+                    self.out.write_all(coverage.table().as_bytes())?;
+                }
+                writeln!(self.out, "{}", summary.line())?;
+            }
+            Format::Json => {
+                let counts = serde_json::to_string(&summary).map_err(io::Error::other)?;
+                write!(self.out, "\n  ],\n  \"summary\": {counts}")?;
+                if let Some(coverage) = coverage {
+                    let text = serde_json::to_string_pretty(&coverage.summary())
+                        .map_err(io::Error::other)?;
+                    write!(
+                        self.out,
+                        ",\n  \"coverage\": {}",
+                        text.replace('\n', "\n  ")
+                    )?;
+                }
+                writeln!(self.out, "\n}}")?;
+            }
+            Format::Junit => {
+                let text = junit(&self.buffered, summary);
+                self.out.write_all(text.as_bytes())?;
+            }
+            Format::Github => {
+                if let Some(coverage) = coverage {
+                    let s = coverage.summary();
+                    writeln!(
+                        self.out,
+                        "::notice title=Contract coverage::{} of {} documented responses seen",
+                        s.responses_seen, s.responses_documented
+                    )?;
+                }
+                writeln!(self.out, "{}", summary.line())?;
             }
         }
+        self.out.flush()?;
+        Ok(summary)
     }
-    let summary = summarize(outcomes);
-    let _ = write!(out, "{} passed, {} failed", summary.passed, summary.failed);
-    if summary.errors > 0 {
-        let _ = write!(out, ", {} errors", summary.errors);
+}
+
+/// Renders a whole report at once.
+pub fn render(
+    format: Format,
+    outcomes: &[Outcome],
+    coverage: Option<&coverage::Coverage>,
+) -> String {
+    let mut bytes = Vec::new();
+    let written = Writer::new(format, &mut bytes).and_then(|mut writer| {
+        for outcome in outcomes {
+            writer.outcome(outcome)?;
+        }
+        writer.finish(coverage)
+    });
+    // Writing to a Vec cannot fail; keep whatever was written if it somehow did.
+    let _ = written;
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The human report of a set of outcomes.
+pub fn human(outcomes: &[Outcome]) -> String {
+    render(Format::Human, outcomes, None)
+}
+
+/// The JSON report of a set of outcomes.
+pub fn json(outcomes: &[Outcome]) -> String {
+    render(Format::Json, outcomes, None)
+}
+
+/// Counts outcomes by verdict.
+pub fn summarize(outcomes: &[Outcome]) -> Summary {
+    let mut summary = Summary::default();
+    outcomes.iter().for_each(|o| summary.count(o));
+    summary
+}
+
+fn human_block(outcome: &Outcome) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let verdict = match outcome.verdict {
+        Verdict::Valid => "ok",
+        Verdict::Invalid => "INVALID",
+        Verdict::Error => "ERROR",
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: {} ({})",
+        outcome.input,
+        outcome.targets.join("; ")
+    );
+    if let Some(problem) = &outcome.problem {
+        let _ = writeln!(out, "  {problem}");
     }
-    out.push('\n');
+    for v in &outcome.violations {
+        let pointer = if v.pointer.is_empty() {
+            "(root)"
+        } else {
+            v.pointer.as_str()
+        };
+        let at = if v.part.is_empty() {
+            pointer.to_string()
+        } else {
+            format!("{} {pointer}", v.part)
+        };
+        let _ = writeln!(out, "  {at}: expected {}", v.expected);
+        let _ = writeln!(out, "      found: {}", v.found);
+        if !v.spec_location.is_empty() {
+            let _ = writeln!(out, "      spec:  {}", v.spec_location);
+        }
+    }
     out
 }
 
-/// The JSON report (see the module documentation for its shape).
-pub fn json(outcomes: &[Outcome]) -> String {
-    #[derive(Serialize)]
-    struct Report<'a> {
-        version: u32,
-        outcomes: &'a [Outcome],
-        summary: Summary,
+fn violation_lines(outcome: &Outcome) -> Vec<String> {
+    let mut lines: Vec<String> = outcome.problem.iter().cloned().collect();
+    for v in &outcome.violations {
+        let pointer = if v.pointer.is_empty() {
+            "(root)"
+        } else {
+            v.pointer.as_str()
+        };
+        let part = if v.part.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", v.part)
+        };
+        lines.push(format!(
+            "{part}{pointer}: expected {}, found {} ({})",
+            v.expected, v.found, v.spec_location
+        ));
     }
-    let report = Report {
-        version: 1,
-        outcomes,
-        summary: summarize(outcomes),
+    lines
+}
+
+fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow are dropped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn junit(outcomes: &[Outcome], summary: Summary) -> String {
+    use std::fmt::Write as _;
+    let total = summary.passed + summary.failed + summary.errors;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let counts = format!(
+        "tests=\"{total}\" failures=\"{}\" errors=\"{}\"",
+        summary.failed, summary.errors
+    );
+    let _ = writeln!(out, "<testsuites name=\"capi-contract\" {counts}>");
+    let _ = writeln!(out, "  <testsuite name=\"capi-contract\" {counts}>");
+    for outcome in outcomes {
+        let class = escape_xml(&outcome.targets.join("; "));
+        let name = escape_xml(&outcome.input);
+        let _ = write!(out, "    <testcase classname=\"{class}\" name=\"{name}\"");
+        let lines = violation_lines(outcome);
+        let element = match outcome.verdict {
+            Verdict::Valid => {
+                out.push_str("/>\n");
+                continue;
+            }
+            Verdict::Invalid => "failure",
+            Verdict::Error => "error",
+        };
+        let message = match outcome.violations.len() {
+            0 => outcome.problem.clone().unwrap_or_default(),
+            1 => "1 contract violation".to_string(),
+            n => format!("{n} contract violations"),
+        };
+        let _ = writeln!(
+            out,
+            ">\n      <{element} message=\"{}\" type=\"contract\">{}</{element}>\n    </testcase>",
+            escape_xml(&message),
+            escape_xml(&lines.join("\n"))
+        );
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Escapes a GitHub workflow command's data (`%`, CR, LF) or property value (also `:` and `,`).
+fn escape_github(text: &str, property: bool) -> String {
+    let mut out = text
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+fn github_line(outcome: &Outcome) -> String {
+    if outcome.verdict == Verdict::Valid {
+        return String::new();
+    }
+    // `file.txt:17: …` sources point at a line of a trace.
+    let source = outcome.input.split(": ").next().unwrap_or_default();
+    let location = match source.rsplit_once(':') {
+        Some((file, line)) if line.parse::<usize>().is_ok() => {
+            format!("file={},line={line},", escape_github(file, true))
+        }
+        _ => match source.split_once(' ') {
+            Some((file, _)) => format!("file={},", escape_github(file, true)),
+            None if !source.is_empty() => format!("file={},", escape_github(source, true)),
+            None => String::new(),
+        },
     };
-    let mut text =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    let title = if outcome.verdict == Verdict::Error {
+        "Could not check"
+    } else {
+        "Contract violation"
+    };
+    let message = std::iter::once(outcome.input.clone())
+        .chain(violation_lines(outcome))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "::error {location}title={}::{}\n",
+        escape_github(title, true),
+        escape_github(&message, false)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Violation;
+
+    fn invalid() -> Outcome {
+        Outcome {
+            input: "t.txt:17: GET /v3/apps → 200".into(),
+            targets: vec!["GET /v3/apps".into()],
+            verdict: Verdict::Invalid,
+            problem: None,
+            violations: vec![Violation {
+                part: "response".into(),
+                pointer: "/a".into(),
+                found: "<1>".into(),
+                expected: "type \"string\"".into(),
+                spec_location: "#/x".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn github_annotations_point_at_trace_lines() {
+        let line = github_line(&invalid());
+        assert!(line.starts_with("::error file=t.txt,line=17,title=Contract violation::t.txt:17: GET /v3/apps → 200%0Aresponse /a"), "{line}");
+    }
+
+    #[test]
+    fn junit_escapes_and_counts() {
+        let text = render(Format::Junit, &[invalid()], None);
+        assert!(
+            text.contains(
+                "<testsuites name=\"capi-contract\" tests=\"1\" failures=\"1\" errors=\"0\">"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("found &lt;1&gt;"), "{text}");
+    }
 }

@@ -47,6 +47,7 @@ pub fn xtask(args: &[&str], stdin: &[u8]) -> (u8, String, String) {
             stdin: Box::new(stdin),
             stdout: Box::new(&mut stdout),
             stderr: Box::new(&mut stderr),
+            stderr_is_terminal: false,
         };
         let argv = std::iter::once("xtask").chain(args.iter().copied());
         xtask::run(argv, &mut io)

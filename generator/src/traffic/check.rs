@@ -1,0 +1,512 @@
+//! Checking one exchange: the operation exists, the status is documented, the content
+//! types are JSON where JSON is expected, the query parameters are known and well
+//! formed, and the request and response bodies satisfy their schemas.
+
+use serde_json::Value;
+
+use super::coverage::Coverage;
+use super::{is_json, redact, split_url, Exchange};
+use crate::pointer;
+use crate::spec::OperationRef;
+use crate::validate::outcome::{Outcome, Verdict};
+use crate::validate::payload;
+use crate::validate::target::{match_operation, Exchange as Body};
+use crate::validate::violation::abbreviate;
+use crate::validate::{
+    Direction, OperationSelector, Resolution, Target, TargetSpec, Validator, Violation,
+};
+
+/// How to check exchanges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Also report response fields the spec does not declare (drift).
+    pub strict: bool,
+    /// A path prefix in front of the API's paths (e.g. `/cf` for `https://host/cf/v3/…`).
+    /// Without it, a path that matches no operation is retried without its leading
+    /// segments.
+    pub base_path: Option<String>,
+}
+
+fn finding(
+    part: &str,
+    pointer: String,
+    found: String,
+    expected: String,
+    spec_location: String,
+) -> Violation {
+    Violation {
+        part: part.into(),
+        pointer,
+        found,
+        expected,
+        spec_location,
+    }
+}
+
+/// Checks one exchange, recording the documented responses it exercises in `coverage`.
+pub fn check_exchange(
+    validator: &Validator,
+    exchange: &Exchange,
+    options: &CheckOptions,
+    coverage: &mut Coverage,
+) -> Outcome {
+    let (path, _) = split_url(&exchange.url);
+    let status = exchange
+        .status
+        .map_or_else(|| "no response".to_string(), |s| s.to_string());
+    let input = format!(
+        "{}: {} {} → {status}",
+        exchange.source,
+        exchange.method,
+        redact::url(&exchange.url)
+    );
+    let mut outcome = Outcome {
+        input,
+        targets: Vec::new(),
+        verdict: Verdict::Valid,
+        problem: None,
+        violations: Vec::new(),
+    };
+    let operation = match find_operation(validator.operations(), &exchange.method, &path, options) {
+        Ok(operation) => operation.clone(),
+        Err(mut undocumented) => {
+            undocumented.part = "exchange".into();
+            undocumented.found = format!("{} {}", exchange.method, redact::url(&path));
+            outcome.violations.push(undocumented);
+            return finish(outcome);
+        }
+    };
+    outcome
+        .targets
+        .push(format!("{} {}", operation.method, operation.path));
+    check_query(
+        validator,
+        &operation,
+        &exchange.query,
+        &mut outcome.violations,
+    );
+    check_request(validator, &operation, exchange, &mut outcome.violations);
+    match exchange.status {
+        Some(code) => check_response(
+            validator,
+            &operation,
+            exchange,
+            code,
+            options,
+            coverage,
+            &mut outcome.violations,
+        ),
+        None => outcome.violations.push(finding(
+            "response",
+            String::new(),
+            "no response captured".into(),
+            "a response".into(),
+            String::new(),
+        )),
+    }
+    finish(outcome)
+}
+
+fn finish(mut outcome: Outcome) -> Outcome {
+    if !outcome.violations.is_empty() {
+        outcome.verdict = Verdict::Invalid;
+    }
+    outcome
+}
+
+fn find_operation<'a>(
+    operations: &'a [OperationRef],
+    method: &str,
+    path: &str,
+    options: &CheckOptions,
+) -> Result<&'a OperationRef, Violation> {
+    if let Some(base) = &options.base_path {
+        let stripped = path
+            .strip_prefix(base.trim_end_matches('/'))
+            .unwrap_or(path);
+        return match_operation(operations, method, stripped);
+    }
+    let first = match_operation(operations, method, path);
+    if first.is_ok() {
+        return first;
+    }
+    // A prefix in front of the API (a proxy path): try without leading segments.
+    let mut rest = path;
+    while let Some(next) = rest
+        .get(1..)
+        .and_then(|r| r.find('/'))
+        .map(|i| &rest[i + 1..])
+    {
+        if let Ok(operation) = match_operation(operations, method, next) {
+            return Ok(operation);
+        }
+        rest = next;
+    }
+    first
+}
+
+/// A parameter of an operation, as the checks need it.
+struct QueryParameter {
+    name: String,
+    schema_pointer: String,
+    schema: Value,
+    comma_delimited: bool,
+    required: bool,
+}
+
+fn query_parameters(raw: &Value, operation: &OperationRef) -> Vec<QueryParameter> {
+    let item = operation
+        .pointer
+        .rsplit_once('/')
+        .map(|(item, _)| item.to_string())
+        .unwrap_or_default();
+    let mut found: Vec<QueryParameter> = Vec::new();
+    for owner in [item, operation.pointer.clone()] {
+        let count = raw
+            .pointer(&format!("{owner}/parameters"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        for i in 0..count {
+            let Some((at, parameter)) = pointer::resolve(raw, &format!("{owner}/parameters/{i}"))
+            else {
+                continue;
+            };
+            if parameter.get("in").and_then(Value::as_str) != Some("query") {
+                continue;
+            }
+            let name = parameter
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let schema_pointer = pointer::push(&at, "schema");
+            let schema = pointer::resolve(raw, &schema_pointer)
+                .map(|(_, s)| s.clone())
+                .unwrap_or(Value::Null);
+            let style_form = parameter
+                .get("style")
+                .and_then(Value::as_str)
+                .is_none_or(|s| s == "form");
+            found.retain(|p| p.name != name);
+            found.push(QueryParameter {
+                name,
+                schema_pointer,
+                schema,
+                comma_delimited: style_form
+                    && parameter.get("explode") == Some(&Value::Bool(false)),
+                required: parameter.get("required") == Some(&Value::Bool(true)),
+            });
+        }
+    }
+    found
+}
+
+/// Reads a query value as the JSON its schema describes (numbers and booleans parsed
+/// when they parse; anything else stays text, for the schema to refuse).
+fn typed(raw: &Value, schema: &Value, text: &str) -> Value {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => pointer::resolve(raw, reference)
+            .map(|(_, s)| s.clone())
+            .unwrap_or(Value::Null),
+        None => schema.clone(),
+    };
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => text
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(text)),
+        Some("number") => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Value::from(text), Value::Number),
+        Some("boolean") => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::from(text),
+        },
+        _ => Value::from(text),
+    }
+}
+
+fn check_query(
+    validator: &Validator,
+    operation: &OperationRef,
+    query: &[(String, String)],
+    out: &mut Vec<Violation>,
+) {
+    let raw = validator.spec();
+    let parameters = query_parameters(raw, operation);
+    for (name, values) in grouped(query) {
+        let Some(parameter) = parameters.iter().find(|p| p.name == name) else {
+            let known: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+            let expected = if known.is_empty() {
+                "no query parameters".to_string()
+            } else {
+                format!(
+                    "one of the documented query parameters: {}",
+                    known.join(", ")
+                )
+            };
+            out.push(finding(
+                "query",
+                name.clone(),
+                format!("unknown parameter {name:?}"),
+                expected,
+                format!("#{}/parameters", operation.pointer),
+            ));
+            continue;
+        };
+        let is_array = parameter.schema.get("type").and_then(Value::as_str) == Some("array");
+        let value = if is_array {
+            let items = parameter
+                .schema
+                .get("items")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let texts: Vec<&str> = if parameter.comma_delimited {
+                values.iter().flat_map(|v| v.split(',')).collect()
+            } else {
+                values.iter().map(String::as_str).collect()
+            };
+            Value::Array(texts.into_iter().map(|t| typed(raw, &items, t)).collect())
+        } else {
+            if values.len() > 1 {
+                out.push(finding(
+                    "query",
+                    name.clone(),
+                    format!("{} values", values.len()),
+                    "one value".into(),
+                    format!("#{}", parameter.schema_pointer),
+                ));
+            }
+            typed(raw, &parameter.schema, &values[0])
+        };
+        let target = Target {
+            direction: Direction::Request,
+            schema_pointer: parameter.schema_pointer.clone(),
+            label: name.clone(),
+        };
+        match validator.validate(&target, &value) {
+            Ok(violations) => out.extend(violations.into_iter().map(|mut v| {
+                v.part = "query".into();
+                v.pointer = format!("{name}{}", v.pointer);
+                if redact::is_secret_parameter(&name) {
+                    v.found = redact::MASK.into();
+                }
+                v
+            })),
+            Err(error) => out.push(finding(
+                "query",
+                name.clone(),
+                String::new(),
+                error.to_string(),
+                format!("#{}", parameter.schema_pointer),
+            )),
+        }
+    }
+    for parameter in parameters
+        .iter()
+        .filter(|p| p.required && !query.iter().any(|(n, _)| *n == p.name))
+    {
+        out.push(finding(
+            "query",
+            parameter.name.clone(),
+            "absent".into(),
+            "a value (required)".into(),
+            format!("#{}", parameter.schema_pointer),
+        ));
+    }
+}
+
+/// Query pairs grouped by name, in first-seen order.
+fn grouped(query: &[(String, String)]) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, value) in query {
+        match groups.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.push(value.clone()),
+            None => groups.push((name.clone(), vec![value.clone()])),
+        }
+    }
+    groups
+}
+
+fn check_request(
+    validator: &Validator,
+    operation: &OperationRef,
+    exchange: &Exchange,
+    out: &mut Vec<Violation>,
+) {
+    let selector = OperationSelector::MethodPath {
+        method: operation.method.clone(),
+        path: operation.path.clone(),
+    };
+    let Ok(resolution) = validator.resolve(&TargetSpec::Operation(selector, Body::Request)) else {
+        return;
+    };
+    let body = exchange
+        .request_body
+        .as_deref()
+        .filter(|b| !b.iter().all(u8::is_ascii_whitespace));
+    let required = validator
+        .spec()
+        .pointer(&format!("{}/requestBody", operation.pointer))
+        .and_then(|b| {
+            pointer::resolve(
+                validator.spec(),
+                &format!("{}/requestBody", operation.pointer),
+            )
+            .map(|(_, r)| r.clone())
+            .or(Some(b.clone()))
+        })
+        .is_some_and(|b| b.get("required") == Some(&Value::Bool(true)));
+    check_body(
+        validator,
+        "request",
+        &resolution,
+        exchange.request_content_type.as_deref(),
+        body,
+        required,
+        false,
+        out,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_response(
+    validator: &Validator,
+    operation: &OperationRef,
+    exchange: &Exchange,
+    code: u16,
+    options: &CheckOptions,
+    coverage: &mut Coverage,
+    out: &mut Vec<Violation>,
+) {
+    let selector = OperationSelector::MethodPath {
+        method: operation.method.clone(),
+        path: operation.path.clone(),
+    };
+    let Ok(resolution) = validator.resolve(&TargetSpec::Operation(selector, Body::Response(code)))
+    else {
+        return;
+    };
+    if let Resolution::Finding(mut undocumented) = resolution {
+        undocumented.part = "response".into();
+        out.push(undocumented);
+        return;
+    }
+    let responses = validator
+        .spec()
+        .pointer(&format!("{}/responses", operation.pointer))
+        .and_then(Value::as_object);
+    let exact = code.to_string();
+    let range = format!("{}XX", code / 100);
+    if let Some(key) = [exact.as_str(), range.as_str(), "default"]
+        .into_iter()
+        .find(|k| responses.is_some_and(|r| r.contains_key(*k)))
+    {
+        coverage.record(&operation.method, &operation.path, key);
+    }
+    let body = exchange
+        .response_body
+        .as_deref()
+        .filter(|b| !b.iter().all(u8::is_ascii_whitespace));
+    check_body(
+        validator,
+        "response",
+        &resolution,
+        exchange.response_content_type.as_deref(),
+        body,
+        true,
+        options.strict,
+        out,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_body(
+    validator: &Validator,
+    part: &str,
+    resolution: &Resolution,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+    required: bool,
+    strict: bool,
+    out: &mut Vec<Violation>,
+) {
+    match (resolution, body) {
+        (Resolution::NoBody { label }, Some(_)) => out.push(finding(
+            part,
+            String::new(),
+            "a body".into(),
+            format!("no body ({label} documents none)"),
+            String::new(),
+        )),
+        (Resolution::NoBody { .. }, None) | (Resolution::Finding(_), _) => {}
+        (Resolution::Body(target), None) => {
+            if required {
+                out.push(finding(
+                    part,
+                    String::new(),
+                    "no body".into(),
+                    format!("a JSON body ({})", target.label),
+                    format!("#{}", target.schema_pointer),
+                ));
+            }
+        }
+        (Resolution::Body(target), Some(bytes)) => {
+            if let Some(media) = content_type.filter(|m| !is_json(m)) {
+                out.push(finding(
+                    part,
+                    String::new(),
+                    format!("Content-Type {media}"),
+                    "Content-Type application/json".into(),
+                    format!("#{}", target.schema_pointer),
+                ));
+            }
+            let value = match payload::parse(bytes) {
+                Ok(value) => value,
+                Err(error) => {
+                    out.push(finding(
+                        part,
+                        String::new(),
+                        format!("a body that is not JSON ({error})"),
+                        "a JSON body".into(),
+                        format!("#{}", target.schema_pointer),
+                    ));
+                    return;
+                }
+            };
+            let result = if strict {
+                validator.validate_strict(target, &value)
+            } else {
+                validator.validate(target, &value)
+            };
+            match result {
+                Ok(violations) => {
+                    out.extend(violations.into_iter().map(|v| masked(v, part, &value)))
+                }
+                Err(error) => out.push(finding(
+                    part,
+                    String::new(),
+                    String::new(),
+                    error.to_string(),
+                    format!("#{}", target.schema_pointer),
+                )),
+            }
+        }
+    }
+}
+
+/// Tags a body violation with its part and re-renders what was found with secrets masked.
+fn masked(mut violation: Violation, part: &str, payload: &Value) -> Violation {
+    violation.part = part.into();
+    if redact::is_secret_pointer(&violation.pointer) {
+        violation.found = redact::MASK.into();
+    } else if let Some(found) = payload.pointer(&violation.pointer) {
+        if !violation.found.starts_with("property name") {
+            violation.found = abbreviate(&redact::value(found));
+        }
+    }
+    violation
+}

@@ -1,0 +1,292 @@
+//! Checking captured traffic: files are read on one thread (HAR as a stream), exchanges
+//! are checked on every core, and outcomes are reported in capture order as they finish,
+//! so memory stays bounded whatever the capture's size.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use generator::traffic::coverage::Coverage;
+use generator::traffic::{check_exchange, har, trace, CheckOptions, Exchange};
+use generator::validate::outcome::Outcome;
+use generator::validate::report;
+use generator::validate::Validator;
+
+use crate::validate::Input;
+
+/// How to check captures.
+pub struct Options {
+    /// The capture files (`-` is standard input).
+    pub files: Vec<PathBuf>,
+    /// The kind, when the user forces it.
+    pub forced: Option<Input>,
+    /// Report undeclared response fields.
+    pub strict: bool,
+    /// Report coverage after the outcomes.
+    pub coverage: bool,
+    /// API path prefix in captured URLs.
+    pub base_path: Option<String>,
+    /// Show progress on a terminal.
+    pub progress: bool,
+    /// Print peak memory and throughput at the end.
+    pub stats: bool,
+    /// Report format.
+    pub format: report::Format,
+}
+
+type Item = (usize, Result<Exchange, String>);
+
+/// Checks every exchange of every capture and writes the report; returns the exit code.
+pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
+    if options.files.is_empty() {
+        bail!("nothing to check: name capture files (HAR or cf trace), `-` for standard input, or a target for payloads");
+    }
+    let started = Instant::now();
+    let stdin = if options.files.iter().any(|f| f.as_os_str() == "-") {
+        let mut bytes = Vec::new();
+        io.stdin
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+        Some(bytes)
+    } else {
+        None
+    };
+    let total: u64 = options
+        .files
+        .iter()
+        .map(|f| {
+            if f.as_os_str() == "-" {
+                stdin.as_ref().map_or(0, |b| b.len() as u64)
+            } else {
+                std::fs::metadata(f).map_or(0, |m| m.len())
+            }
+        })
+        .sum();
+    let read = AtomicU64::new(0);
+    let check_options = CheckOptions {
+        strict: options.strict,
+        base_path: options.base_path.clone(),
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 16);
+    let show_progress = options.progress && io.stderr_is_terminal;
+    let mut coverage = Coverage::new(validator.spec(), validator.operations());
+    let mut writer = report::Writer::new(options.format, &mut io.stdout)?;
+    let mut written = 0usize;
+
+    let (work, work_queue) = sync_channel::<Item>(workers * 32);
+    let (done, finished) = sync_channel::<(usize, Outcome)>(workers * 32);
+    // Workers own the queue: when they have all stopped (e.g. the report's reader went
+    // away), the queue closes and the reader thread stops sending.
+    let queue = Arc::new(Mutex::new(work_queue));
+    let result: anyhow::Result<()> = std::thread::scope(|scope| {
+        let files = &options.files;
+        let (read_ref, stdin_ref) = (&read, stdin.as_deref());
+        scope.spawn(move || produce(files, stdin_ref, options.forced, read_ref, &work));
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let (queue, done, check_options) = (Arc::clone(&queue), done.clone(), &check_options);
+            handles.push(scope.spawn(move || consume(validator, &queue, &done, check_options)));
+        }
+        drop(done);
+        drop(queue);
+        let mut pending = BTreeMap::new();
+        let mut last_progress = Instant::now();
+        for (index, outcome) in finished {
+            pending.insert(index, outcome);
+            while let Some(outcome) = pending.remove(&written) {
+                writer.outcome(&outcome)?;
+                written += 1;
+            }
+            if show_progress && last_progress.elapsed() > Duration::from_millis(200) {
+                last_progress = Instant::now();
+                progress(&mut io.stderr, read.load(Ordering::Relaxed), total, written)?;
+            }
+        }
+        for handle in handles {
+            match handle.join() {
+                Ok(seen) => coverage.merge(seen),
+                Err(_) => bail!("a worker thread panicked"),
+            }
+        }
+        Ok(())
+    });
+    result?;
+    if show_progress {
+        write!(io.stderr, "\r{:60}\r", "")?;
+    }
+    let summary = writer.finish(options.coverage.then_some(&coverage))?;
+    if options.stats {
+        let seconds = started.elapsed().as_secs_f64();
+        let megabytes = total as f64 / 1e6;
+        writeln!(
+            io.stderr,
+            "checked {written} exchanges ({megabytes:.1} MB) in {seconds:.2} s: {:.1} MB/s, {:.0} exchanges/s, peak memory {}",
+            megabytes / seconds,
+            written as f64 / seconds,
+            peak_memory().map_or_else(|| "unknown".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0))
+        )?;
+    }
+    Ok(if summary.errors > 0 {
+        2
+    } else if summary.failed > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+/// Reads every capture in order and queues its exchanges, numbered across files.
+fn produce(
+    files: &[PathBuf],
+    stdin: Option<&[u8]>,
+    forced: Option<Input>,
+    read: &AtomicU64,
+    work: &SyncSender<Item>,
+) {
+    let mut index = 0usize;
+    let mut open = true;
+    let mut send = |item: Result<Exchange, String>| {
+        open = open && work.send((index, item)).is_ok();
+        index += 1;
+    };
+    for file in files {
+        let name = file.display().to_string();
+        let reader: Box<dyn Read> = if file.as_os_str() == "-" {
+            Box::new(stdin.unwrap_or_default())
+        } else {
+            match std::fs::File::open(file) {
+                Ok(handle) => Box::new(handle),
+                Err(error) => {
+                    send(Err(format!("cannot read {name}: {error}")));
+                    continue;
+                }
+            }
+        };
+        let mut reader = std::io::BufReader::with_capacity(
+            1 << 16,
+            Counting {
+                inner: reader,
+                read,
+            },
+        );
+        let kind = match forced {
+            Some(kind) => kind,
+            None => match first_byte(&mut reader) {
+                Some(b'{') => Input::Har,
+                _ => Input::Trace,
+            },
+        };
+        match kind {
+            Input::Har | Input::Payload => {
+                if let Err(problem) = har::read(reader, &name, &mut |item| send(item)) {
+                    send(Err(format!("{name}: {problem}")));
+                }
+            }
+            Input::Trace => {
+                let mut bytes = Vec::new();
+                if let Err(error) = reader.read_to_end(&mut bytes) {
+                    send(Err(format!("cannot read {name}: {error}")));
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                let exchanges = trace::parse(&text, &name);
+                if exchanges.is_empty() {
+                    send(Err(format!("{name}: no REQUEST/RESPONSE blocks found; is it a cf CLI trace (CF_TRACE=true)?")));
+                }
+                exchanges.into_iter().for_each(&mut send);
+            }
+        }
+    }
+}
+
+fn first_byte(reader: &mut impl std::io::BufRead) -> Option<u8> {
+    loop {
+        let buffer = reader.fill_buf().ok()?;
+        if buffer.is_empty() {
+            return None;
+        }
+        match buffer
+            .iter()
+            .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF)
+        {
+            Some(i) => return Some(buffer[i]),
+            None => {
+                let length = buffer.len();
+                reader.consume(length);
+            }
+        }
+    }
+}
+
+/// Checks queued exchanges until the queue closes; returns the coverage it saw.
+fn consume(
+    validator: &Validator,
+    queue: &Mutex<Receiver<Item>>,
+    done: &SyncSender<(usize, Outcome)>,
+    options: &CheckOptions,
+) -> Coverage {
+    let mut coverage = Coverage::new(validator.spec(), validator.operations());
+    loop {
+        let next = queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv();
+        let Ok((index, item)) = next else { break };
+        let outcome = match item {
+            Ok(exchange) => check_exchange(validator, &exchange, options, &mut coverage),
+            Err(problem) => {
+                let input = problem.split(": ").next().unwrap_or_default().to_string();
+                Outcome::error(&input, Vec::new(), problem)
+            }
+        };
+        if done.send((index, outcome)).is_err() {
+            break;
+        }
+    }
+    coverage
+}
+
+struct Counting<'a> {
+    inner: Box<dyn Read + 'a>,
+    read: &'a AtomicU64,
+}
+
+impl Read for Counting<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn progress(stderr: &mut dyn Write, read: u64, total: u64, checked: usize) -> std::io::Result<()> {
+    let width = 30;
+    let filled = if total == 0 {
+        width
+    } else {
+        (read.min(total) * width as u64 / total) as usize
+    };
+    write!(
+        stderr,
+        "\r[{}{}] {:.0}/{:.0} MB, {checked} exchanges",
+        "#".repeat(filled),
+        " ".repeat(width - filled),
+        read as f64 / 1e6,
+        total as f64 / 1e6
+    )?;
+    stderr.flush()
+}
+
+/// The process's peak resident memory in KiB (Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
