@@ -10,12 +10,17 @@ use anyhow::{bail, Context};
 use generator::codegen::{self, emit, lower, render, Options};
 use generator::Spec;
 
-/// Benchmark code generation on spec/capi.yaml and ../shared/specs/nexus.json.
+/// Benchmark code generation and contract validation.
 ///
-/// Times each stage (load = YAML/JSON parse and OpenAPI typing; lower; emit + render),
-/// reports medians over the iterations, the ratio of the whole pipeline to loading alone
-/// (the floor any generator pays), the generated line counts, and the time `cargo check`
-/// takes on each generated crate with its dependencies already built.
+/// Code generation, on spec/capi.yaml and ../shared/specs/nexus.json: each stage (load =
+/// YAML/JSON parse and OpenAPI typing; lower; emit + render), medians over the
+/// iterations, the ratio of the whole pipeline to loading alone (the floor any generator
+/// pays), the generated line counts, and `cargo check` time of each generated crate.
+///
+/// Validation, on real Cloud Controller payloads (get process, list processes, process
+/// stats, get app): payloads/s and MB/s for parse + validate, against serde_json's parse
+/// alone on the same bytes in the same run. With --har-mb, also a HAR capture of that
+/// size is written and checked by `validate`, reporting throughput and peak memory.
 ///
 /// Run it optimised: cargo run --release -p xtask -- bench
 #[derive(clap::Args)]
@@ -28,6 +33,10 @@ pub struct Args {
     /// Skip compiling the generated crates.
     #[arg(long)]
     no_compile: bool,
+
+    /// Also write a HAR capture of about this many megabytes and time `validate` on it.
+    #[arg(long, value_name = "MB")]
+    har_mb: Option<u64>,
 }
 
 struct Stages {
@@ -98,18 +107,154 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
         "medians of {} runs; lines = all generated Rust files",
         args.iterations
     )?;
-    if args.no_compile {
-        return Ok(0);
-    }
     let scratch = root.join("target/bench");
-    for (name, text) in &crates {
-        let seconds = compile_time(&scratch, name, text)?;
-        writeln!(
-            io.stdout,
-            "cargo check of the crate generated from {name} (dependencies built): {seconds:.2} s"
-        )?;
+    if !args.no_compile {
+        for (name, text) in &crates {
+            let seconds = compile_time(&scratch, name, text)?;
+            writeln!(io.stdout, "cargo check of the crate generated from {name} (dependencies built): {seconds:.2} s")?;
+        }
+    }
+    validation(&root, io)?;
+    if let Some(megabytes) = args.har_mb {
+        big_capture(&root, &scratch, megabytes, io)?;
     }
     Ok(0)
+}
+
+/// The payloads the validation benchmark uses: file, operation, status.
+const PAYLOADS: [(&str, &str, u16); 4] = [
+    ("ccng-v3-docs/process_get.json", "get_process", 200),
+    ("ccng-v3-docs/processes_list.json", "list_processes", 200),
+    ("ccng-v3-docs/process_stats.json", "get_process_stats", 200),
+    ("ccng-v3-docs/app_get.json", "get_app", 200),
+];
+
+fn validation(root: &Path, io: &mut crate::Io<'_>) -> anyhow::Result<()> {
+    use generator::validate::{Exchange, OperationSelector, Resolution, TargetSpec, Validator};
+    let spec_text = std::fs::read_to_string(root.join("spec/capi.yaml"))?;
+    let validator = Validator::new(&Spec::from_text("spec/capi.yaml", &spec_text)?);
+    writeln!(
+        io.stdout,
+        "\n{:<24} {:>7} {:>10} {:>8} {:>14} {:>8} {:>7}",
+        "payload", "bytes", "parse/s", "MB/s", "parse+valid/s", "MB/s", "ratio"
+    )?;
+    for (file, operation, status) in PAYLOADS {
+        let path = root.join("../shared/payloads").join(file);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let selector = OperationSelector::Id(operation.into());
+        let target = match validator
+            .resolve(&TargetSpec::Operation(selector, Exchange::Response(status)))?
+        {
+            Resolution::Body(target) => target,
+            _ => bail!("{operation} {status} has no body"),
+        };
+        let check = |bytes: &[u8]| -> anyhow::Result<()> {
+            let value: serde_json::Value = serde_json::from_slice(bytes)?;
+            if !validator.validate(&target, &value)?.is_empty() {
+                bail!("{file} is not valid");
+            }
+            Ok(())
+        };
+        check(&bytes)?;
+        let parse = rate(|| Ok(drop(serde_json::from_slice::<serde_json::Value>(&bytes)?)))?;
+        let validate = rate(|| check(&bytes))?;
+        let mb = |per_second: f64| per_second * bytes.len() as f64 / 1e6;
+        writeln!(
+            io.stdout,
+            "{:<24} {:>7} {parse:>10.0} {:>8.1} {validate:>14.0} {:>8.1} {:>6.2}x",
+            file.rsplit('/').next().unwrap_or(file),
+            bytes.len(),
+            mb(parse),
+            mb(validate),
+            parse / validate
+        )?;
+    }
+    writeln!(io.stdout, "medians of 7 rounds of 0.2 s; ratio = (parse + validate) time / parse time, same bytes, same run")?;
+    Ok(())
+}
+
+/// Calls per second: the median of seven rounds of about 0.2 s.
+fn rate(mut call: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {
+    let mut rounds = Vec::new();
+    for _ in 0..7 {
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < Duration::from_millis(200) {
+            for _ in 0..64 {
+                call()?;
+            }
+            calls += 64;
+        }
+        rounds.push(calls as f64 / start.elapsed().as_secs_f64());
+    }
+    rounds.sort_by(f64::total_cmp);
+    Ok(rounds[3])
+}
+
+/// Writes a HAR of about `megabytes` MB from real payloads and times `validate` on it in
+/// a separate process, so that the peak memory it reports is its own.
+fn big_capture(
+    root: &Path,
+    scratch: &Path,
+    megabytes: u64,
+    io: &mut crate::Io<'_>,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(scratch)?;
+    let path = scratch.join(format!("capture-{megabytes}mb.har"));
+    let process = "https://api.example.org/v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82";
+    let urls = [
+        process.to_string(),
+        "https://api.example.org/v3/processes?per_page=2".to_string(),
+        format!("{process}/stats"),
+        "https://api.example.org/v3/apps/1cb006ee-fb05-47e1-b541-c34179ddc446".to_string(),
+    ];
+    let mut entries = Vec::new();
+    for ((file, _, _), url) in PAYLOADS.iter().zip(&urls) {
+        let body = std::fs::read_to_string(root.join("../shared/payloads").join(file))?;
+        let entry = serde_json::json!({
+            "request": {"method": "GET", "url": url, "headers": [{"name": "Authorization", "value": "bearer x"}]},
+            "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}],
+                         "content": {"mimeType": "application/json", "text": body}}
+        });
+        entries.push(serde_json::to_string(&entry)?);
+    }
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    out.write_all(
+        br#"{"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": ["#,
+    )?;
+    let (mut written, mut count) = (0u64, 0usize);
+    while written < megabytes * 1_000_000 {
+        let entry = &entries[count % entries.len()];
+        if count > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(entry.as_bytes())?;
+        written += entry.len() as u64 + 2;
+        count += 1;
+    }
+    out.write_all(b"]}}\n")?;
+    out.flush()?;
+    drop(out);
+    let output = Command::new(std::env::current_exe()?)
+        .args(["validate", "--stats", "--no-progress"])
+        .arg(&path)
+        .output()
+        .context("cannot run validate")?;
+    let stats = String::from_utf8_lossy(&output.stderr);
+    let summary = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    writeln!(
+        io.stdout,
+        "\nHAR of {count} entries, {:.0} MB ({summary}): {}",
+        written as f64 / 1e6,
+        stats.trim()
+    )?;
+    std::fs::remove_file(&path)?;
+    Ok(())
 }
 
 fn ms(duration: Duration) -> String {

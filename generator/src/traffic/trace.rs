@@ -166,24 +166,25 @@ fn to_exchange(request: Block, response: Option<Block>, source: &str) -> Result<
         _ => target.to_string(),
     };
     let (_, query) = split_url(&url);
-    let status =
-        match &response {
-            Some(response) => {
-                let code = response
-                    .start_line
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|c| c.parse::<u16>().ok());
-                match code {
-                    Some(code) => Some(code),
-                    None => return Err(format!(
+    let status = match &response {
+        Some(response) => {
+            let code = response
+                .start_line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|c| c.parse::<u16>().ok());
+            match code {
+                Some(code) => Some(code),
+                None => {
+                    return Err(format!(
                         "{source}:{}: expected a status line such as `HTTP/1.1 200 OK`, found `{}`",
                         response.line, response.start_line
-                    )),
+                    ))
                 }
             }
-            None => None,
-        };
+        }
+        None => None,
+    };
     Ok(Exchange {
         source: at,
         method: method.to_ascii_uppercase(),
