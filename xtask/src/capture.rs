@@ -268,11 +268,9 @@ impl Read for Counting<'_> {
 
 fn progress(stderr: &mut dyn Write, read: u64, total: u64, checked: usize) -> std::io::Result<()> {
     let width = 30;
-    let filled = if total == 0 {
-        width
-    } else {
-        (read.min(total) * width as u64 / total) as usize
-    };
+    let filled = (read.min(total) * width as u64)
+        .checked_div(total)
+        .map_or(width, |f| f as usize);
     write!(
         stderr,
         "\r[{}{}] {:.0}/{:.0} MB, {checked} exchanges",

@@ -95,7 +95,7 @@ fn read_block(text: &str, lines: &[(usize, &str)], at: usize) -> (Block, usize) 
             match values.next() {
                 Some(Ok(_)) => {
                     let end = start + values.byte_offset();
-                    body = Some(text[start..end].as_bytes().to_vec());
+                    body = Some(text.as_bytes()[start..end].to_vec());
                     while i < lines.len() && lines[i].0 < end {
                         i += 1;
                     }
