@@ -23,7 +23,11 @@ pub struct Spec {
     pub raw: Value,
     /// The document as typed OpenAPI 3.0 data.
     pub api: openapiv3::OpenAPI,
+    /// Each object's keys in document order, by pointer.
+    key_order: KeyOrder,
 }
+
+type KeyOrder = std::collections::HashMap<String, Vec<String>>;
 
 /// One operation of the document, located by its method and path template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +54,8 @@ impl Spec {
                 format!("not a YAML or JSON document: {error}"),
             )
         })?;
-        let raw = yaml_to_json(yaml);
+        let mut key_order = KeyOrder::new();
+        let raw = yaml_to_json(yaml, "", &mut key_order);
         let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
         if !version.starts_with("3.0.") {
             let found = if version.is_empty() {
@@ -79,7 +84,21 @@ impl Spec {
             name: name.to_string(),
             raw,
             api,
+            key_order,
         })
+    }
+
+    /// The keys of the object at `pointer` in the order the document writes them.
+    pub fn keys_in_order(&self, pointer: &str) -> Vec<String> {
+        match self.key_order.get(pointer) {
+            Some(keys) => keys.clone(),
+            None => self
+                .raw
+                .pointer(pointer)
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default(),
+        }
     }
 
     /// Every operation, in document order of paths and in [`METHODS`] order within one.
@@ -88,7 +107,10 @@ impl Spec {
         let Some(paths) = self.raw.get("paths").and_then(Value::as_object) else {
             return operations;
         };
-        for (path, item) in paths {
+        for path in self.keys_in_order("/paths") {
+            let Some(item) = paths.get(&path) else {
+                continue;
+            };
             for method in METHODS {
                 if let Some(operation) = item.get(method) {
                     operations.push(OperationRef {
@@ -98,7 +120,7 @@ impl Spec {
                             .map(str::to_string),
                         method: method.to_ascii_uppercase(),
                         path: path.clone(),
-                        pointer: pointer::push(&pointer::push("/paths", path), method),
+                        pointer: pointer::push(&pointer::push("/paths", &path), method),
                     });
                 }
             }
@@ -107,8 +129,9 @@ impl Spec {
     }
 }
 
-/// Converts YAML to JSON, turning non-string mapping keys (`200:`) into strings.
-fn yaml_to_json(yaml: serde_yaml::Value) -> Value {
+/// Converts YAML to JSON, turning non-string mapping keys (`200:`) into strings, and
+/// records each mapping's keys in document order (JSON objects here are sorted maps).
+fn yaml_to_json(yaml: serde_yaml::Value, at: &str, order: &mut KeyOrder) -> Value {
     use serde_yaml::Value as Y;
     match yaml {
         Y::Null => Value::Null,
@@ -125,22 +148,32 @@ fn yaml_to_json(yaml: serde_yaml::Value) -> Value {
             }
         }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, value)| {
-                    let key = match key {
-                        Y::String(s) => s,
-                        other => serde_yaml::to_string(&other)
-                            .unwrap_or_default()
-                            .trim_end()
-                            .to_string(),
-                    };
-                    (key, yaml_to_json(value))
-                })
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| yaml_to_json(item, &format!("{at}/{i}"), order))
                 .collect(),
         ),
-        Y::Tagged(tagged) => yaml_to_json(tagged.value),
+        Y::Mapping(map) => {
+            let mut keys = Vec::with_capacity(map.len());
+            let mut object = serde_json::Map::new();
+            for (key, value) in map {
+                let key = match key {
+                    Y::String(s) => s,
+                    other => serde_yaml::to_string(&other)
+                        .unwrap_or_default()
+                        .trim_end()
+                        .to_string(),
+                };
+                let value = yaml_to_json(value, &pointer::push(at, &key), order);
+                keys.push(key.clone());
+                object.insert(key, value);
+            }
+            order.insert(at.to_string(), keys);
+            Value::Object(object)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value, at, order),
     }
 }
 

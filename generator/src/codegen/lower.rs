@@ -51,6 +51,7 @@ fn doc_of(schema: &Value) -> Option<String> {
 }
 
 struct Lowerer<'a> {
+    spec: &'a Spec,
     raw: &'a Value,
     file: String,
     /// Component schema pointer → Rust name, or `None` for components inlined at use.
@@ -71,6 +72,7 @@ struct Lowerer<'a> {
 impl<'a> Lowerer<'a> {
     fn new(spec: &'a Spec) -> Self {
         let mut lowerer = Lowerer {
+            spec,
             raw: &spec.raw,
             file: spec.name.clone(),
             components: BTreeMap::new(),
@@ -464,13 +466,12 @@ impl<'a> Lowerer<'a> {
                 depth + 1,
             );
         }
-        for (wire, property) in schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            let property_at = pointer::push(&pointer::push(&at, "properties"), wire);
+        let properties_at = pointer::push(&at, "properties");
+        for wire in &self.spec.keys_in_order(&properties_at) {
+            let Some(property) = schema.get("properties").and_then(|p| p.get(wire)) else {
+                continue;
+            };
+            let property_at = pointer::push(&properties_at, wire);
             match properties.iter_mut().find(|(w, _, _)| w == wire) {
                 Some(existing) => *existing = (wire.clone(), property.clone(), property_at),
                 None => properties.push((wire.clone(), property.clone(), property_at)),
@@ -663,12 +664,14 @@ impl<'a> Lowerer<'a> {
         let mut operations = Vec::new();
         let mut names = Scope::default();
         let paths: Vec<(String, Value)> = self
-            .raw
-            .get("paths")
-            .and_then(Value::as_object)
+            .spec
+            .keys_in_order("/paths")
             .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .filter_map(|path| {
+                self.raw
+                    .pointer(&pointer::push("/paths", &path))
+                    .map(|item| (path, item.clone()))
+            })
             .collect();
         for (path, item) in paths {
             let item_at = pointer::push("/paths", &path);
