@@ -129,6 +129,19 @@ impl Spec {
     }
 }
 
+/// The pointer of the JSON body schema of the request body or response at `at` (its
+/// `application/json` media type, else the first `…json…` one), if it has one.
+pub fn json_body_schema(raw: &Value, at: &str) -> Option<String> {
+    let content_at = pointer::push(at, "content");
+    let content = raw.pointer(&content_at)?.as_object()?;
+    let media = content
+        .keys()
+        .find(|k| k.as_str() == "application/json")
+        .or_else(|| content.keys().find(|k| k.contains("json")))?;
+    content[media].get("schema")?;
+    Some(pointer::push(&pointer::push(&content_at, media), "schema"))
+}
+
 /// Converts YAML to JSON, turning non-string mapping keys (`200:`) into strings, and
 /// records each mapping's keys in document order (JSON objects here are sorted maps).
 fn yaml_to_json(yaml: serde_yaml::Value, at: &str, order: &mut KeyOrder) -> Value {

@@ -791,7 +791,7 @@ impl<'a> Lowerer<'a> {
 
     fn request_body(&mut self, at: &str, context: &str) -> Option<TypeRef> {
         let (body_at, _) = pointer::resolve(self.raw, &pointer::push(at, "requestBody"))?;
-        let schema_at = json_schema_of(self.raw, &body_at)?;
+        let schema_at = crate::spec::json_body_schema(self.raw, &body_at)?;
         let schema = self.raw.pointer(&schema_at)?.clone();
         Some(self.type_of(&schema, &schema_at, &format!("{context}Request")))
     }
@@ -811,7 +811,7 @@ impl<'a> Lowerer<'a> {
                 continue;
             };
             let doc = doc_of(response);
-            let body = match json_schema_of(self.raw, &resolved_at) {
+            let body = match crate::spec::json_body_schema(self.raw, &resolved_at) {
                 Some(schema_at) => {
                     let schema = self.raw.pointer(&schema_at).cloned().unwrap_or(Value::Null);
                     let suffix = if status == "200" {
@@ -827,20 +827,6 @@ impl<'a> Lowerer<'a> {
         }
         responses
     }
-}
-
-/// The pointer of the JSON schema of a request body or response at `at`, if it has one.
-fn json_schema_of(raw: &Value, at: &str) -> Option<String> {
-    let content = raw.pointer(&pointer::push(at, "content"))?.as_object()?;
-    let media = content
-        .keys()
-        .find(|k| k.as_str() == "application/json")
-        .or_else(|| content.keys().find(|k| k.contains("json")))?;
-    content[media].get("schema")?;
-    Some(pointer::push(
-        &pointer::push(&pointer::push(at, "content"), media),
-        "schema",
-    ))
 }
 
 fn collect_refs(node: &Value, out: &mut Vec<String>) {

@@ -239,7 +239,7 @@ fn resolve_exchange(raw: &Value, operation: &OperationRef, exchange: Exchange) -
             let label = format!("{name} request");
             let body = pointer::push(&operation.pointer, "requestBody");
             match pointer::resolve(raw, &body) {
-                Some((body, node)) => media_schema(node, &body, label, Direction::Request),
+                Some((body, _)) => media_schema(raw, &body, label, Direction::Request),
                 None => Resolution::NoBody { label },
             }
         }
@@ -255,7 +255,7 @@ fn resolve_exchange(raw: &Value, operation: &OperationRef, exchange: Exchange) -
                 .into_iter()
                 .find(|k| documented.contains_key(*k));
             match key.and_then(|k| pointer::resolve(raw, &pointer::push(&responses, k))) {
-                Some((response, node)) => media_schema(node, &response, label, Direction::Response),
+                Some((response, _)) => media_schema(raw, &response, label, Direction::Response),
                 None => {
                     let keys: Vec<&str> = documented.keys().map(String::as_str).collect();
                     undocumented_status(status, &name, &responses, &keys)
@@ -281,27 +281,14 @@ fn undocumented_status(
 }
 
 /// Picks the JSON media type of a request body or response.
-fn media_schema(node: &Value, at: &str, label: String, direction: Direction) -> Resolution {
-    let Some(content) = node.get("content").and_then(Value::as_object) else {
-        return Resolution::NoBody { label };
-    };
-    let json = content
-        .keys()
-        .find(|k| k.as_str() == "application/json")
-        .or_else(|| content.keys().find(|k| k.contains("json")));
-    match json {
-        Some(media) if content[media].get("schema").is_some() => {
-            let schema_pointer = pointer::push(
-                &pointer::push(&pointer::push(at, "content"), media),
-                "schema",
-            );
-            Resolution::Body(Target {
-                direction,
-                schema_pointer,
-                label,
-            })
-        }
-        _ => Resolution::NoBody { label },
+fn media_schema(raw: &Value, at: &str, label: String, direction: Direction) -> Resolution {
+    match crate::spec::json_body_schema(raw, at) {
+        Some(schema_pointer) => Resolution::Body(Target {
+            direction,
+            schema_pointer,
+            label,
+        }),
+        None => Resolution::NoBody { label },
     }
 }
 
