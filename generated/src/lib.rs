@@ -11,5 +11,8 @@ pub mod models;
 pub mod operations;
 #[rustfmt::skip]
 pub mod support;
+#[cfg(feature = "client")]
+#[rustfmt::skip]
+pub mod client;
 pub use models::*;
 pub use support::{DateTime, Tristate, Uuid};

@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use crate::ir::*;
 
 /// An identifier, raw (`r#type`) where the name says so.
-fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     match name.strip_prefix("r#") {
         Some(raw) => Ident::new_raw(raw, Span::call_site()),
         None => Ident::new(name, Span::call_site()),
@@ -22,8 +22,19 @@ fn docs(doc: Option<&str>) -> TokenStream {
     quote! { #( #[doc = #lines] )* }
 }
 
-/// The Rust type of a [`TypeRef`] in a position where `null` means `None`.
+/// The Rust type of a [`TypeRef`] in a position where `null` means `None`, naming models
+/// as the `models` module itself does.
 pub fn type_tokens(ty: &TypeRef) -> TokenStream {
+    type_in(ty, &quote!())
+}
+
+/// The Rust type of a [`TypeRef`] from a sibling module of `models` (`super::models::X`),
+/// so that names the sibling defines itself (`Operation`, `Error`) cannot capture it.
+pub fn qualified_type(ty: &TypeRef) -> TokenStream {
+    type_in(ty, &quote!(super::models::))
+}
+
+fn type_in(ty: &TypeRef, models: &TokenStream) -> TokenStream {
     match ty {
         TypeRef::String => quote!(String),
         TypeRef::Bool => quote!(bool),
@@ -39,22 +50,22 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Named(name) => {
             let name = ident(name);
-            quote!(#name)
+            quote!(#models #name)
         }
         TypeRef::List(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_in(inner, models);
             quote!(Vec<#inner>)
         }
         TypeRef::Map(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_in(inner, models);
             quote!(std::collections::BTreeMap<String, #inner>)
         }
         TypeRef::Nullable(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_in(inner, models);
             quote!(Option<#inner>)
         }
         TypeRef::Boxed(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_in(inner, models);
             quote!(Box<#inner>)
         }
     }
@@ -407,7 +418,7 @@ pub fn operations(api: &Api) -> TokenStream {
             .iter()
             .filter_map(|r| r.body.as_ref().map(|ty| (Some(r.status.clone()), ty)));
         request.chain(responses).map(move |(status, ty)| {
-            let ty = type_tokens(ty);
+            let ty = qualified_type(ty);
             let status = match status {
                 Some(status) => quote!(Some(#status)),
                 None => quote!(None),
@@ -423,9 +434,6 @@ pub fn operations(api: &Api) -> TokenStream {
     };
     quote! {
         //! The API's operations: id, method and path template.
-
-        #[allow(unused_imports)]
-        use super::models::*;
 
         /// Reads a body of operation `operation_id` — its request body when `status` is
         /// `None`, else its response body for `status` as the spec writes it (`"200"`,
@@ -473,6 +481,9 @@ pub fn lib(api: &Api, source: &str) -> TokenStream {
         pub mod operations;
         #[rustfmt::skip]
         pub mod support;
+        #[cfg(feature = "client")]
+        #[rustfmt::skip]
+        pub mod client;
 
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
@@ -486,10 +497,13 @@ pub fn single_file(api: &Api) -> TokenStream {
     let models = models(api);
     let operations = operations(api);
     let support = support();
+    let client = super::client::generate(api);
     quote! {
         pub mod models { #models }
         pub mod operations { #operations }
         pub mod support { #support }
+        #[cfg(feature = "client")]
+        pub mod client { #client }
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
     }

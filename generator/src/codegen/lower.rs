@@ -743,7 +743,7 @@ impl<'a> Lowerer<'a> {
                 found.push((parameter, parameter_at));
             }
         }
-        let mut scope = Scope::with_reserved(&["body"]);
+        let mut scope = Scope::with_reserved(&["body", "query", "path", "request"]);
         let mut parameters = Vec::new();
         for (parameter, parameter_at) in found {
             let wire = parameter

@@ -6,6 +6,7 @@
 //! let files = emit + render (api);     // tokens → syn::File → prettyplease
 //! ```
 
+pub mod client;
 pub mod emit;
 pub mod lower;
 pub mod naming;
@@ -56,6 +57,7 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
         ("src/models.rs", emit::models(&api)),
         ("src/operations.rs", emit::operations(&api)),
         ("src/support.rs", emit::support()),
+        ("src/client.rs", client::generate(&api)),
     ];
     for (path, tokens) in rust {
         let text = render(tokens).map_err(|message| {

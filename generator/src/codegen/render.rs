@@ -36,9 +36,14 @@ pub fn cargo_toml(name: &str, source: &str, standalone: bool) -> String {
          # Descriptions copied from the spec are prose, not Rust examples.\n\
          doctest = false\n\
          \n\
+         [features]\n\
+         # The async client (on reqwest with rustls).\n\
+         client = [\"dep:reqwest\"]\n\
+         \n\
          [dependencies]\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
          serde_json = \"1\"\n\
+         reqwest = {{ version = \"0.13\", default-features = false, features = [\"rustls\", \"json\"], optional = true }}\n\
          {workspace}"
     )
 }
