@@ -114,6 +114,7 @@ impl Client {
         self.token = Some(token.into());
         self
     }
+    #[allow(dead_code)]
     fn request(
         &self,
         method: reqwest::Method,
@@ -198,6 +199,7 @@ impl Client {
             reason: "a status the operation does not document".into(),
         })
     }
+    #[allow(dead_code)]
     async fn send_json<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
@@ -225,6 +227,7 @@ impl Client {
             }
         }
     }
+    #[allow(dead_code)]
     async fn send_empty<E: serde::de::DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,

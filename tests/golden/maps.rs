@@ -290,6 +290,7 @@ pub mod client {
             self.token = Some(token.into());
             self
         }
+        #[allow(dead_code)]
         fn request(
             &self,
             method: reqwest::Method,
@@ -378,6 +379,7 @@ pub mod client {
                 reason: "a status the operation does not document".into(),
             })
         }
+        #[allow(dead_code)]
         async fn send_json<
             T: serde::de::DeserializeOwned,
             E: serde::de::DeserializeOwned,
@@ -408,6 +410,7 @@ pub mod client {
                 }
             }
         }
+        #[allow(dead_code)]
         async fn send_empty<E: serde::de::DeserializeOwned>(
             &self,
             request: reqwest::RequestBuilder,

@@ -479,6 +479,8 @@ fn support() -> TokenStream {
                 self
             }
 
+            // Unused by APIs without operations of this kind.
+            #[allow(dead_code)]
             fn request(&self, method: reqwest::Method, path: &str, pairs: Vec<(String, String)>) -> reqwest::RequestBuilder {
                 let mut url = format!("{}{}", self.base_url, path);
                 if !pairs.is_empty() {
@@ -524,6 +526,8 @@ fn support() -> TokenStream {
                 Err(Error::Unexpected { status, body, reason: "a status the operation does not document".into() })
             }
 
+            // Unused by APIs without operations of this kind.
+            #[allow(dead_code)]
             async fn send_json<T: serde::de::DeserializeOwned, E: serde::de::DeserializeOwned>(
                 &self,
                 request: reqwest::RequestBuilder,
@@ -537,6 +541,8 @@ fn support() -> TokenStream {
                 }
             }
 
+            // Unused by APIs without operations of this kind.
+            #[allow(dead_code)]
             async fn send_empty<E: serde::de::DeserializeOwned>(
                 &self,
                 request: reqwest::RequestBuilder,
