@@ -11,6 +11,8 @@ pub mod models;
 pub mod operations;
 #[rustfmt::skip]
 pub mod support;
+#[rustfmt::skip]
+pub mod params;
 #[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;

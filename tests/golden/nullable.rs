@@ -220,6 +220,213 @@ pub mod support {
         }
     }
 }
+pub mod params {
+    //! Query and header parameters of each operation: written by the client, read by
+    //! the server stub.
+    /// Renders a parameter value as query text.
+    pub trait QueryValue {
+        /// The value as text.
+        fn query_value(&self) -> String;
+    }
+    impl QueryValue for str {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for String {
+        fn query_value(&self) -> String {
+            self.clone()
+        }
+    }
+    impl<T: QueryValue + ?Sized> QueryValue for &T {
+        fn query_value(&self) -> String {
+            (**self).query_value()
+        }
+    }
+    impl QueryValue for bool {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for i8 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for i16 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for i32 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for i64 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for u8 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for u16 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for u32 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for u64 {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for serde_json::Number {
+        fn query_value(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl QueryValue for serde_json::Value {
+        fn query_value(&self) -> String {
+            match self {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        }
+    }
+    impl QueryValue for super::support::DateTime {
+        fn query_value(&self) -> String {
+            self.0.clone()
+        }
+    }
+    impl QueryValue for super::support::Uuid {
+        fn query_value(&self) -> String {
+            self.0.clone()
+        }
+    }
+    /// Percent-encodes a value: everything but unreserved characters, so a comma
+    /// inside a value becomes `%2C` and cannot split a comma-delimited list.
+    pub fn encode(value: &str) -> String {
+        let mut out = String::with_capacity(value.len());
+        for byte in value.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    out.push(byte as char)
+                }
+                other => out.push_str(&format!("%{other:02X}")),
+            }
+        }
+        out
+    }
+    /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.
+    pub fn encode_name(name: &str) -> String {
+        encode(name).replace("%5B", "[").replace("%5D", "]")
+    }
+    /// Reads a parameter value from query text.
+    pub trait FromQueryValue: Sized {
+        /// The value, or why the text is not one.
+        fn from_query_value(text: &str) -> Result<Self, String>;
+    }
+    macro_rules! parsed {
+        ($($t:ty => $what:literal),*) => {
+            $(impl FromQueryValue for $t { fn from_query_value(text : & str) -> Result <
+            Self, String > { text.parse().map_err(| _ | format!("'{text}' is not {}",
+            $what)) } })*
+        };
+    }
+    parsed!(
+        i8 => "an integer", i16 => "an integer", i32 => "an integer", i64 =>
+        "an integer", u8 => "an integer", u16 => "an integer", u32 => "an integer", u64
+        => "an integer", bool => "true or false", serde_json::Number => "a number"
+    );
+    impl FromQueryValue for String {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            Ok(text.to_string())
+        }
+    }
+    impl FromQueryValue for serde_json::Value {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            Ok(serde_json::Value::String(text.to_string()))
+        }
+    }
+    impl FromQueryValue for super::support::DateTime {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            Ok(super::support::DateTime(text.to_string()))
+        }
+    }
+    impl FromQueryValue for super::support::Uuid {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            Ok(super::support::Uuid(text.to_string()))
+        }
+    }
+    /// Decodes `%XX` escapes and `+` in a query component.
+    pub fn decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (
+                bytes[i],
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            ) {
+                (b'%', Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                }
+                (b'+', _, _) => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                (byte, _, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    impl QueryValue for super::models::Link {
+        fn query_value(&self) -> String {
+            serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+        }
+    }
+    impl FromQueryValue for super::models::Link {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            serde_json::from_value(serde_json::Value::String(text.to_string()))
+                .map_err(|e| e.to_string())
+        }
+    }
+    impl QueryValue for super::models::Thing {
+        fn query_value(&self) -> String {
+            serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+        }
+    }
+    impl FromQueryValue for super::models::Thing {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            serde_json::from_value(serde_json::Value::String(text.to_string()))
+                .map_err(|e| e.to_string())
+        }
+    }
+    impl QueryValue for super::models::ThingState {
+        fn query_value(&self) -> String {
+            self.as_str().to_string()
+        }
+    }
+    impl FromQueryValue for super::models::ThingState {
+        fn from_query_value(text: &str) -> Result<Self, String> {
+            Ok(super::models::ThingState::from(text.to_string()))
+        }
+    }
+}
 #[cfg(feature = "client")]
 pub mod client {
     //! An async client for every operation (feature `client`), on `reqwest`.
@@ -229,6 +436,7 @@ pub mod client {
     //! status, an undocumented status or unreadable body (with the raw body), or a
     //! transport failure. The bearer token never appears in `Debug` output or errors.
     #![allow(clippy::too_many_arguments)]
+    use super::params::*;
     /// A failed call.
     pub enum Error<E> {
         /// A documented error status, with its parsed body.
@@ -515,156 +723,6 @@ pub mod client {
                 }
             }
             Some(current)
-        }
-    }
-    /// Renders a parameter value as query text.
-    pub trait QueryValue {
-        /// The value as text.
-        fn query_value(&self) -> String;
-    }
-    impl QueryValue for str {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for String {
-        fn query_value(&self) -> String {
-            self.clone()
-        }
-    }
-    impl<T: QueryValue + ?Sized> QueryValue for &T {
-        fn query_value(&self) -> String {
-            (**self).query_value()
-        }
-    }
-    impl QueryValue for bool {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for i8 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for i16 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for i32 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for i64 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for u8 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for u16 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for u32 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for u64 {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for serde_json::Number {
-        fn query_value(&self) -> String {
-            self.to_string()
-        }
-    }
-    impl QueryValue for serde_json::Value {
-        fn query_value(&self) -> String {
-            match self {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            }
-        }
-    }
-    impl QueryValue for super::support::DateTime {
-        fn query_value(&self) -> String {
-            self.0.clone()
-        }
-    }
-    impl QueryValue for super::support::Uuid {
-        fn query_value(&self) -> String {
-            self.0.clone()
-        }
-    }
-    /// Percent-encodes a value: everything but unreserved characters, so a comma
-    /// inside a value becomes `%2C` and cannot split a comma-delimited list.
-    #[allow(dead_code)]
-    fn encode(value: &str) -> String {
-        let mut out = String::with_capacity(value.len());
-        for byte in value.bytes() {
-            match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    out.push(byte as char)
-                }
-                other => out.push_str(&format!("%{other:02X}")),
-            }
-        }
-        out
-    }
-    /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.
-    #[allow(dead_code)]
-    fn encode_name(name: &str) -> String {
-        encode(name).replace("%5B", "[").replace("%5D", "]")
-    }
-    fn decode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            match (
-                bytes[i],
-                bytes.get(i + 1).and_then(|b| hex(*b)),
-                bytes.get(i + 2).and_then(|b| hex(*b)),
-            ) {
-                (b'%', Some(high), Some(low)) => {
-                    out.push((high * 16 + low) as u8);
-                    i += 3;
-                }
-                (b'+', _, _) => {
-                    out.push(b' ');
-                    i += 1;
-                }
-                (byte, _, _) => {
-                    out.push(byte);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    impl QueryValue for super::models::Link {
-        fn query_value(&self) -> String {
-            serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
-        }
-    }
-    impl QueryValue for super::models::Thing {
-        fn query_value(&self) -> String {
-            serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
-        }
-    }
-    impl QueryValue for super::models::ThingState {
-        fn query_value(&self) -> String {
-            self.as_str().to_string()
         }
     }
     impl Client {

@@ -8,8 +8,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use generated::client::{Client, Error, ListAppsQuery, ListProcessesQuery};
+use generated::client::{Client, Error};
 use generated::models::{ProcessOrderBy, ProcessUpdate};
+use generated::params::{ListAppsQuery, ListProcessesQuery};
 use generated::Tristate;
 
 /// One canned answer: status line, extra headers, body.

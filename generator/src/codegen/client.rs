@@ -7,27 +7,12 @@ use quote::{format_ident, quote};
 
 use super::emit::{ident, qualified_type as type_tokens};
 use super::naming;
+use super::params::{query_name, strip_nullable};
 use crate::ir::*;
 
 /// The `client` module.
 pub fn generate(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|o| expand_operation(api, o));
-    let queries = api.operations.iter().filter_map(expand_query);
-    let enum_values = api.models.values().map(|m| {
-        let name = ident(&m.name);
-        let name = quote!(super::models::#name);
-        let body = match m.kind {
-            ModelKind::Enum { .. } => quote!(self.as_str().to_string()),
-            _ => quote!(serde_json::to_value(self)
-                .map(|v| v.query_value())
-                .unwrap_or_default()),
-        };
-        quote! {
-            impl QueryValue for #name {
-                fn query_value(&self) -> String { #body }
-            }
-        }
-    });
     let support = support();
     quote! {
         //! An async client for every operation (feature `client`), on `reqwest`.
@@ -38,162 +23,14 @@ pub fn generate(api: &Api) -> TokenStream {
         //! transport failure. The bearer token never appears in `Debug` output or errors.
         #![allow(clippy::too_many_arguments)]
 
+        use super::params::*;
+
         #support
 
-        #( #queries )*
-
-        #( #enum_values )*
 
         impl Client {
             #( #methods )*
         }
-    }
-}
-
-/// What a query struct is called, if the operation has query or header parameters.
-fn query_name(operation: &Operation) -> Option<proc_macro2::Ident> {
-    operation
-        .parameters
-        .iter()
-        .any(|p| {
-            matches!(
-                p.location,
-                ParameterLocation::Query | ParameterLocation::Header
-            )
-        })
-        .then(|| {
-            format_ident!(
-                "{}Query",
-                naming::type_name(naming::bare(&operation.name), "Operation")
-            )
-        })
-}
-
-fn expand_query(operation: &Operation) -> Option<TokenStream> {
-    let name = query_name(operation)?;
-    let parameters: Vec<&Parameter> = operation
-        .parameters
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.location,
-                ParameterLocation::Query | ParameterLocation::Header
-            )
-        })
-        .collect();
-    let fields = parameters.iter().map(|p| {
-        let field = ident(&p.name);
-        let ty = type_tokens(strip_nullable(&p.ty));
-        let doc = p
-            .doc
-            .as_deref()
-            .map(|d| format!(" {}", d.lines().next().unwrap_or_default()));
-        let doc = doc.map(|d| quote!(#[doc = #d]));
-        quote! { #doc pub #field: Option<#ty> }
-    });
-    let setters = parameters.iter().map(|p| {
-        let field = ident(&p.name);
-        let ty = type_tokens(strip_nullable(&p.ty));
-        let doc = format!(" Sets `{}`.", p.wire_name);
-        quote! {
-            #[doc = #doc]
-            pub fn #field(mut self, value: impl Into<#ty>) -> Self {
-                self.#field = Some(value.into());
-                self
-            }
-        }
-    });
-    let pairs = parameters.iter().filter(|p| p.location == ParameterLocation::Query).map(|p| {
-        let field = ident(&p.name);
-        let wire = &p.wire_name;
-        match (strip_nullable(&p.ty), p.comma_delimited) {
-            (TypeRef::List(_), true) => quote! {
-                if let Some(values) = &self.#field {
-                    let joined: Vec<String> = values.iter().map(|v| encode(&v.query_value())).collect();
-                    pairs.push((encode_name(#wire), joined.join(",")));
-                }
-            },
-            (TypeRef::List(_), false) => quote! {
-                for value in self.#field.iter().flatten() {
-                    pairs.push((encode_name(#wire), encode(&value.query_value())));
-                }
-            },
-            _ => quote! {
-                if let Some(value) = &self.#field {
-                    pairs.push((encode_name(#wire), encode(&value.query_value())));
-                }
-            },
-        }
-    });
-    let headers = parameters
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Header)
-        .map(|p| {
-            let field = ident(&p.name);
-            let wire = &p.wire_name;
-            quote! {
-                if let Some(value) = &self.#field {
-                    request = request.header(#wire, value.query_value());
-                }
-            }
-        });
-    let pairs: Vec<TokenStream> = pairs.collect();
-    let pairs_body = if pairs.is_empty() {
-        quote!(Vec::new())
-    } else {
-        quote! {
-            let mut pairs = Vec::new();
-            #( #pairs )*
-            pairs
-        }
-    };
-    let headers: Vec<TokenStream> = headers.collect();
-    let headers_fn = if headers.is_empty() {
-        quote! {
-            fn headers(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-                request
-            }
-        }
-    } else {
-        quote! {
-            fn headers(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-                let mut request = request;
-                #( #headers )*
-                request
-            }
-        }
-    };
-    let doc = format!(
-        " Query and header parameters of `{}`.",
-        operation
-            .id
-            .as_deref()
-            .unwrap_or(naming::bare(&operation.name))
-    );
-    Some(quote! {
-        #[doc = #doc]
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub struct #name {
-            #( #fields, )*
-        }
-
-        impl #name {
-            #( #setters )*
-
-            /// The query string pairs, encoded as the server reads them.
-            pub fn pairs(&self) -> Vec<(String, String)> {
-                #pairs_body
-            }
-
-            #headers_fn
-        }
-    })
-}
-
-fn strip_nullable(ty: &TypeRef) -> &TypeRef {
-    match ty {
-        TypeRef::Nullable(inner) => inner,
-        other => other,
     }
 }
 
@@ -278,7 +115,12 @@ fn expand_operation(api: &Api, operation: &Operation) -> TokenStream {
     let (query_pairs, query_headers) = match &query {
         Some(_) => (
             quote!(query.pairs()),
-            quote!(let request = query.headers(request);),
+            quote! {
+                let mut request = request;
+                for (name, value) in query.header_pairs() {
+                    request = request.header(name, value);
+                }
+            },
         ),
         None => (quote!(Vec::new()), quote!()),
     };
@@ -580,69 +422,5 @@ fn support() -> TokenStream {
             }
         }
 
-        /// Renders a parameter value as query text.
-        pub trait QueryValue {
-            /// The value as text.
-            fn query_value(&self) -> String;
-        }
-        impl QueryValue for str { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for String { fn query_value(&self) -> String { self.clone() } }
-        impl<T: QueryValue + ?Sized> QueryValue for &T { fn query_value(&self) -> String { (**self).query_value() } }
-        impl QueryValue for bool { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for i8 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for i16 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for i32 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for i64 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for u8 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for u16 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for u32 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for u64 { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for serde_json::Number { fn query_value(&self) -> String { self.to_string() } }
-        impl QueryValue for serde_json::Value {
-            fn query_value(&self) -> String {
-                match self { serde_json::Value::String(s) => s.clone(), other => other.to_string() }
-            }
-        }
-        impl QueryValue for super::support::DateTime { fn query_value(&self) -> String { self.0.clone() } }
-        impl QueryValue for super::support::Uuid { fn query_value(&self) -> String { self.0.clone() } }
-
-        /// Percent-encodes a value: everything but unreserved characters, so a comma
-        /// inside a value becomes `%2C` and cannot split a comma-delimited list.
-        // Unused by APIs without path or query parameters.
-        #[allow(dead_code)]
-        fn encode(value: &str) -> String {
-            let mut out = String::with_capacity(value.len());
-            for byte in value.bytes() {
-                match byte {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
-                    other => out.push_str(&format!("%{other:02X}")),
-                }
-            }
-            out
-        }
-
-        /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.
-        #[allow(dead_code)]
-        fn encode_name(name: &str) -> String {
-            encode(name).replace("%5B", "[").replace("%5D", "]")
-        }
-
-        fn decode(text: &str) -> String {
-            let bytes = text.as_bytes();
-            let mut out = Vec::with_capacity(bytes.len());
-            let mut i = 0;
-            while i < bytes.len() {
-                let hex = |b: u8| (b as char).to_digit(16);
-                match (bytes[i], bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
-                    (b'%', Some(high), Some(low)) => {
-                        out.push((high * 16 + low) as u8);
-                        i += 3;
-                    }
-                    (b'+', _, _) => { out.push(b' '); i += 1; }
-                    (byte, _, _) => { out.push(byte); i += 1; }
-                }
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        }
     }
 }

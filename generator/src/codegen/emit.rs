@@ -481,6 +481,8 @@ pub fn lib(api: &Api, source: &str) -> TokenStream {
         pub mod operations;
         #[rustfmt::skip]
         pub mod support;
+        #[rustfmt::skip]
+        pub mod params;
         #[cfg(feature = "client")]
         #[rustfmt::skip]
         pub mod client;
@@ -498,10 +500,12 @@ pub fn single_file(api: &Api) -> TokenStream {
     let operations = operations(api);
     let support = support();
     let client = super::client::generate(api);
+    let params = super::params::generate(api);
     quote! {
         pub mod models { #models }
         pub mod operations { #operations }
         pub mod support { #support }
+        pub mod params { #params }
         #[cfg(feature = "client")]
         pub mod client { #client }
         pub use models::*;

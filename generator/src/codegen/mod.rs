@@ -10,6 +10,7 @@ pub mod client;
 pub mod emit;
 pub mod lower;
 pub mod naming;
+pub mod params;
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -57,6 +58,7 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
         ("src/models.rs", emit::models(&api)),
         ("src/operations.rs", emit::operations(&api)),
         ("src/support.rs", emit::support()),
+        ("src/params.rs", params::generate(&api)),
         ("src/client.rs", client::generate(&api)),
     ];
     for (path, tokens) in rust {

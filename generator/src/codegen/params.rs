@@ -1,0 +1,395 @@
+//! Emitting the `params` module: a struct per operation holding its query and header
+//! parameters, written (`pairs`) and read (`parse`) exactly as the Cloud Controller does:
+//! comma-delimited lists, commas inside values percent-encoded, `created_ats[gt]` names.
+//! The client writes them; the server stub reads them.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::emit::{ident, qualified_type as type_tokens};
+use super::naming;
+use crate::ir::*;
+
+/// The `params` module.
+pub fn generate(api: &Api) -> TokenStream {
+    let support = support();
+    let queries = api.operations.iter().filter_map(expand_query);
+    let conversions = api.models.values().map(|m| {
+        let name = ident(&m.name);
+        let name = quote!(super::models::#name);
+        let (write, read) = match &m.kind {
+            ModelKind::Enum { open: true, .. } => (
+                quote!(self.as_str().to_string()),
+                quote!(Ok(#name::from(text.to_string()))),
+            ),
+            ModelKind::Enum {
+                variants,
+                open: false,
+            } => {
+                let wires = variants.iter().map(|v| v.wire_name.as_str());
+                let names = variants.iter().map(|v| ident(&v.name));
+                let expected = variants
+                    .iter()
+                    .map(|v| v.wire_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let read = quote! {
+                    match text {
+                        #( #wires => Ok(#name::#names), )*
+                        other => Err(format!("'{other}' is not one of {}", #expected)),
+                    }
+                };
+                (quote!(self.as_str().to_string()), read)
+            }
+            _ => (
+                quote!(serde_json::to_value(self)
+                    .map(|v| v.query_value())
+                    .unwrap_or_default()),
+                quote!(
+                    serde_json::from_value(serde_json::Value::String(text.to_string()))
+                        .map_err(|e| e.to_string())
+                ),
+            ),
+        };
+        quote! {
+            impl QueryValue for #name {
+                fn query_value(&self) -> String { #write }
+            }
+            impl FromQueryValue for #name {
+                fn from_query_value(text: &str) -> Result<Self, String> { #read }
+            }
+        }
+    });
+    quote! {
+        //! Query and header parameters of each operation: written by the client, read by
+        //! the server stub.
+
+        #support
+
+        #( #queries )*
+
+        #( #conversions )*
+    }
+}
+
+/// What an operation's parameter struct is called, if it has query or header parameters.
+pub fn query_name(operation: &Operation) -> Option<proc_macro2::Ident> {
+    operation
+        .parameters
+        .iter()
+        .any(|p| {
+            matches!(
+                p.location,
+                ParameterLocation::Query | ParameterLocation::Header
+            )
+        })
+        .then(|| {
+            format_ident!(
+                "{}Query",
+                naming::type_name(naming::bare(&operation.name), "Operation")
+            )
+        })
+}
+
+/// The type without its nullability.
+pub fn strip_nullable(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Nullable(inner) => inner,
+        other => other,
+    }
+}
+
+fn expand_query(operation: &Operation) -> Option<TokenStream> {
+    let name = query_name(operation)?;
+    let parameters: Vec<&Parameter> = operation
+        .parameters
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.location,
+                ParameterLocation::Query | ParameterLocation::Header
+            )
+        })
+        .collect();
+    let query_parameters: Vec<&&Parameter> = parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Query)
+        .collect();
+    let fields = parameters.iter().map(|p| {
+        let field = ident(&p.name);
+        let ty = type_tokens(strip_nullable(&p.ty));
+        let doc = p
+            .doc
+            .as_deref()
+            .map(|d| format!(" {}", d.lines().next().unwrap_or_default()));
+        let doc = doc.map(|d| quote!(#[doc = #d]));
+        quote! { #doc pub #field: Option<#ty> }
+    });
+    let setters = parameters.iter().map(|p| {
+        let field = ident(&p.name);
+        let ty = type_tokens(strip_nullable(&p.ty));
+        let doc = format!(" Sets `{}`.", p.wire_name);
+        quote! {
+            #[doc = #doc]
+            pub fn #field(mut self, value: impl Into<#ty>) -> Self {
+                self.#field = Some(value.into());
+                self
+            }
+        }
+    });
+    let writes: Vec<TokenStream> = query_parameters
+        .iter()
+        .map(|p| {
+            let field = ident(&p.name);
+            let wire = &p.wire_name;
+            match (strip_nullable(&p.ty), p.comma_delimited) {
+                (TypeRef::List(_), true) => quote! {
+                    if let Some(values) = &self.#field {
+                        let joined: Vec<String> = values.iter().map(|v| encode(&v.query_value())).collect();
+                        pairs.push((encode_name(#wire), joined.join(",")));
+                    }
+                },
+                (TypeRef::List(_), false) => quote! {
+                    for value in self.#field.iter().flatten() {
+                        pairs.push((encode_name(#wire), encode(&value.query_value())));
+                    }
+                },
+                _ => quote! {
+                    if let Some(value) = &self.#field {
+                        pairs.push((encode_name(#wire), encode(&value.query_value())));
+                    }
+                },
+            }
+        })
+        .collect();
+    let pairs_body = collect_body(&writes);
+    let header_writes: Vec<TokenStream> = parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Header)
+        .map(|p| {
+            let field = ident(&p.name);
+            let wire = &p.wire_name;
+            quote! {
+                if let Some(value) = &self.#field {
+                    pairs.push((#wire, value.query_value()));
+                }
+            }
+        })
+        .collect();
+    let headers_body = collect_body(&header_writes);
+    let reads = query_parameters.iter().map(|p| {
+        let field = ident(&p.name);
+        let wire = &p.wire_name;
+        match (strip_nullable(&p.ty), p.comma_delimited) {
+            (TypeRef::List(_), true) => quote! {
+                #wire => {
+                    let parsed: Result<Vec<_>, String> =
+                        value.split(',').map(|v| FromQueryValue::from_query_value(&decode(v))).collect();
+                    query.#field = Some(parsed.map_err(|e| format!("{}: {e}", #wire))?);
+                }
+            },
+            (TypeRef::List(_), false) => quote! {
+                #wire => {
+                    let item = FromQueryValue::from_query_value(&decode(value)).map_err(|e| format!("{}: {e}", #wire))?;
+                    query.#field.get_or_insert_with(Vec::new).push(item);
+                }
+            },
+            _ => quote! {
+                #wire => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value)).map_err(|e| format!("{}: {e}", #wire))?;
+                    query.#field = Some(parsed);
+                }
+            },
+        }
+    });
+    let reads: Vec<TokenStream> = reads.collect();
+    let known = query_parameters
+        .iter()
+        .map(|p| format!("'{}'", p.wire_name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let parse_body = if reads.is_empty() {
+        quote! {
+            let unknown: Vec<String> = raw
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|pair| format!("'{}'", decode(pair.split('=').next().unwrap_or_default())))
+                .collect();
+            if unknown.is_empty() {
+                Ok(Self::default())
+            } else {
+                Err(format!("Unknown query parameter(s): {}. This operation takes none.", unknown.join(", ")))
+            }
+        }
+    } else {
+        quote! {
+            let mut query = Self::default();
+            let mut unknown = Vec::new();
+            for pair in raw.split('&').filter(|p| !p.is_empty()) {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = decode(name);
+                match name.as_str() {
+                    #( #reads )*
+                    _ => unknown.push(format!("'{name}'")),
+                }
+            }
+            if !unknown.is_empty() {
+                return Err(format!("Unknown query parameter(s): {}. Valid parameters are: {}", unknown.join(", "), #known));
+            }
+            Ok(query)
+        }
+    };
+    let doc = format!(
+        " Query and header parameters of `{}`.",
+        operation
+            .id
+            .as_deref()
+            .unwrap_or(naming::bare(&operation.name))
+    );
+    Some(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #name {
+            #( #fields, )*
+        }
+
+        impl #name {
+            #( #setters )*
+
+            /// The query string pairs, encoded as the server reads them.
+            pub fn pairs(&self) -> Vec<(String, String)> {
+                #pairs_body
+            }
+
+            /// The header parameters, as `(name, value)`.
+            pub fn header_pairs(&self) -> Vec<(&'static str, String)> {
+                #headers_body
+            }
+
+            /// Reads a raw query string (without `?`). Unknown names and values that do not
+            /// parse are refused, with a message naming them.
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                #parse_body
+            }
+        }
+    })
+}
+
+/// `Vec::new()`, or a vector the given statements push onto as `pairs`.
+fn collect_body(statements: &[TokenStream]) -> TokenStream {
+    if statements.is_empty() {
+        quote!(Vec::new())
+    } else {
+        quote! {
+            let mut pairs = Vec::new();
+            #( #statements )*
+            pairs
+        }
+    }
+}
+
+fn support() -> TokenStream {
+    quote! {
+        /// Renders a parameter value as query text.
+        pub trait QueryValue {
+            /// The value as text.
+            fn query_value(&self) -> String;
+        }
+        impl QueryValue for str { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for String { fn query_value(&self) -> String { self.clone() } }
+        impl<T: QueryValue + ?Sized> QueryValue for &T { fn query_value(&self) -> String { (**self).query_value() } }
+        impl QueryValue for bool { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for i8 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for i16 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for i32 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for i64 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for u8 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for u16 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for u32 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for u64 { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for serde_json::Number { fn query_value(&self) -> String { self.to_string() } }
+        impl QueryValue for serde_json::Value {
+            fn query_value(&self) -> String {
+                match self { serde_json::Value::String(s) => s.clone(), other => other.to_string() }
+            }
+        }
+        impl QueryValue for super::support::DateTime { fn query_value(&self) -> String { self.0.clone() } }
+        impl QueryValue for super::support::Uuid { fn query_value(&self) -> String { self.0.clone() } }
+
+        /// Percent-encodes a value: everything but unreserved characters, so a comma
+        /// inside a value becomes `%2C` and cannot split a comma-delimited list.
+        pub fn encode(value: &str) -> String {
+            let mut out = String::with_capacity(value.len());
+            for byte in value.bytes() {
+                match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+                    other => out.push_str(&format!("%{other:02X}")),
+                }
+            }
+            out
+        }
+
+        /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.
+        pub fn encode_name(name: &str) -> String {
+            encode(name).replace("%5B", "[").replace("%5D", "]")
+        }
+
+
+        /// Reads a parameter value from query text.
+        pub trait FromQueryValue: Sized {
+            /// The value, or why the text is not one.
+            fn from_query_value(text: &str) -> Result<Self, String>;
+        }
+
+        macro_rules! parsed {
+            ($($t:ty => $what:literal),*) => {$(
+                impl FromQueryValue for $t {
+                    fn from_query_value(text: &str) -> Result<Self, String> {
+                        text.parse().map_err(|_| format!("'{text}' is not {}", $what))
+                    }
+                }
+            )*};
+        }
+        parsed!(i8 => "an integer", i16 => "an integer", i32 => "an integer", i64 => "an integer",
+                u8 => "an integer", u16 => "an integer", u32 => "an integer", u64 => "an integer",
+                bool => "true or false", serde_json::Number => "a number");
+
+        impl FromQueryValue for String {
+            fn from_query_value(text: &str) -> Result<Self, String> { Ok(text.to_string()) }
+        }
+        impl FromQueryValue for serde_json::Value {
+            fn from_query_value(text: &str) -> Result<Self, String> { Ok(serde_json::Value::String(text.to_string())) }
+        }
+        impl FromQueryValue for super::support::DateTime {
+            fn from_query_value(text: &str) -> Result<Self, String> { Ok(super::support::DateTime(text.to_string())) }
+        }
+        impl FromQueryValue for super::support::Uuid {
+            fn from_query_value(text: &str) -> Result<Self, String> { Ok(super::support::Uuid(text.to_string())) }
+        }
+
+        /// Decodes `%XX` escapes and `+` in a query component.
+        pub fn decode(text: &str) -> String {
+            let bytes = text.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (bytes[i], bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
+                    (b'%', Some(high), Some(low)) => {
+                        out.push((high * 16 + low) as u8);
+                        i += 3;
+                    }
+                    (b'+', _, _) => {
+                        out.push(b' ');
+                        i += 1;
+                    }
+                    (byte, _, _) => {
+                        out.push(byte);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    }
+}
