@@ -16,5 +16,8 @@ pub mod params;
 #[cfg(feature = "client")]
 #[rustfmt::skip]
 pub mod client;
+#[cfg(feature = "server")]
+#[rustfmt::skip]
+pub mod server;
 pub use models::*;
 pub use support::{DateTime, Tristate, Uuid};

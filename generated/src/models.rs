@@ -18,6 +18,7 @@ pub struct App {
 }
 /// A new app.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppCreate {
     pub name: String,
     pub relationships: AppCreateRelationships,
@@ -32,6 +33,7 @@ pub struct AppCreate {
     pub metadata: Option<MetadataUpdate>,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppCreateRelationships {
     pub space: ToOneRelationshipRequest,
 }
@@ -71,6 +73,7 @@ pub struct AppEnvironmentVariablesLinks {
 /// Variables to merge into the app's environment: a string sets the variable, `null`
 /// deletes it, and absent variables are unchanged.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppEnvironmentVariablesUpdate {
     pub var: std::collections::BTreeMap<String, Option<String>>,
 }
@@ -89,6 +92,7 @@ pub struct AppFeatureList {
 }
 /// Enables or disables a feature.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppFeatureUpdate {
     pub enabled: bool,
 }
@@ -292,6 +296,7 @@ impl std::fmt::Display for AppState {
 /// Changes to an app. It has no `environment_variables` (use the
 /// environment_variables endpoint); the lifecycle `type` may not change.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -651,6 +656,7 @@ impl std::fmt::Display for HealthCheckTypeRequest {
 /// Changes to the liveness health check; only the keys present are changed. Setting a
 /// type other than `http` clears the endpoint.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HealthCheckUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<HealthCheckTypeRequest>,
@@ -658,6 +664,7 @@ pub struct HealthCheckUpdate {
     pub data: Option<HealthCheckUpdateData>,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HealthCheckUpdateData {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub timeout: super::support::Tristate<i32>,
@@ -713,6 +720,7 @@ pub struct LifecycleData {
 /// `credentials` maps a registry host to its credentials (cnb only). Docker apps
 /// send `{}`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LifecycleDataRequest {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub buildpacks: super::support::Tristate<Vec<String>>,
@@ -725,6 +733,7 @@ pub struct LifecycleDataRequest {
 }
 /// The lifecycle in a request; `data` is required with it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LifecycleRequest {
     pub r#type: LifecycleType,
     pub data: LifecycleDataRequest,
@@ -804,6 +813,7 @@ pub struct Metadata {
 /// a key with a value creates or replaces it, a key with `null` deletes it, and an
 /// absent key is left unchanged.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MetadataUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::BTreeMap<String, Option<String>>>,
@@ -1049,6 +1059,7 @@ pub struct ProcessRelationships {
 }
 /// New scale of a process. Absent and `null` keys are left unchanged.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProcessScale {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub instances: super::support::Tristate<i32>,
@@ -1106,6 +1117,7 @@ pub struct ProcessStatsInstance {
 /// unchanged and `null` resets it (`command: null` reverts to the detected command,
 /// `user: null` to the default user).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProcessUpdate {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub command: super::support::Tristate<String>,
@@ -1153,6 +1165,7 @@ pub struct ReadinessHealthCheckData {
 }
 /// Changes to the readiness health check; it has no `timeout`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReadinessHealthCheckUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<HealthCheckTypeRequest>,
@@ -1160,6 +1173,7 @@ pub struct ReadinessHealthCheckUpdate {
     pub data: Option<ReadinessHealthCheckUpdateData>,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReadinessHealthCheckUpdateData {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub invocation_timeout: super::support::Tristate<i32>,
@@ -1180,10 +1194,12 @@ pub struct ToOneRelationshipData {
 /// A to-one relationship in a request. The Cloud Controller checks only that the guid
 /// is a string of 1 to 200 characters.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ToOneRelationshipRequest {
     pub data: ToOneRelationshipRequestData,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ToOneRelationshipRequestData {
     pub guid: String,
 }

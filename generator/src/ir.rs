@@ -37,6 +37,8 @@ pub enum ModelKind {
     Struct {
         /// Its known properties, in spec order.
         fields: Vec<Field>,
+        /// Whether properties beyond these are refused (`additionalProperties: false`).
+        closed: bool,
         /// The type of properties beyond the known ones, when the schema allows them explicitly.
         additional: Option<TypeRef>,
     },
@@ -177,6 +179,9 @@ pub struct Operation {
     pub request_body: Option<TypeRef>,
     /// Documented responses, in status order.
     pub responses: Vec<Response>,
+    /// Whether a caller must authenticate (the operation's or the document's `security`
+    /// is not empty).
+    pub secured: bool,
 }
 
 /// Where a parameter travels.
@@ -220,4 +225,6 @@ pub struct Response {
     pub body: Option<TypeRef>,
     /// Documentation.
     pub doc: Option<String>,
+    /// Whether it documents a `Location` header (e.g. the job of an asynchronous delete).
+    pub location: bool,
 }

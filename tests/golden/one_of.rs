@@ -694,5 +694,184 @@ pub mod client {
     }
     impl Client {}
 }
+#[cfg(feature = "server")]
+pub mod server {
+    //! The server stub (feature `server`), on `axum`: implement the traits, then serve
+    //! `router(service, Options::default())`. Before an implementation runs, the stub
+    //! authenticates the caller, reads the query (unknown or malformed parameters are
+    //! refused), and reads the body (malformed JSON, unknown fields and wrong types
+    //! are refused), answering as a Cloud Controller does; `Options::refuse` changes
+    //! how refusals look.
+    #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
+    #[allow(unused_imports)]
+    use super::params::*;
+    /// Who is calling, as the authentication hook saw it.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct RequestContext {
+        /// The bearer token the caller sent (empty for operations without security).
+        pub token: String,
+    }
+    /// A request the stub refuses before the implementation runs.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Refusal {
+        /// No acceptable credentials (401).
+        Unauthenticated,
+        /// An unknown query parameter or a value that does not parse (400).
+        BadQuery(String),
+        /// A body that is not JSON (400).
+        MalformedBody(String),
+        /// A JSON body that does not fit the operation: unknown fields, wrong types,
+        /// missing fields (422). The detail names the field.
+        InvalidBody(String),
+        /// A body over the size limit (413).
+        TooLarge(usize),
+        /// A path parameter that does not parse (404).
+        NotFound,
+    }
+    /// How the stub authenticates and refuses.
+    #[derive(Clone)]
+    pub struct Options {
+        /// The largest request body read, in bytes.
+        pub body_limit: usize,
+        /// Decides who is calling from the request headers; `None` refuses with 401.
+        pub authenticate: std::sync::Arc<Authenticate>,
+        /// Renders a refusal.
+        pub refuse: std::sync::Arc<Refuse>,
+    }
+    /// The authentication hook.
+    pub type Authenticate = dyn Fn(
+        &axum::http::HeaderMap,
+    ) -> Option<RequestContext> + Send + Sync;
+    /// The refusal renderer.
+    pub type Refuse = dyn Fn(Refusal) -> axum::response::Response + Send + Sync;
+    impl Default for Options {
+        /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
+        fn default() -> Self {
+            Options {
+                body_limit: 1 << 20,
+                authenticate: std::sync::Arc::new(bearer_token),
+                refuse: std::sync::Arc::new(cloud_controller_refusal),
+            }
+        }
+    }
+    /// Accepts any non-empty `Authorization: bearer …` token.
+    pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<RequestContext> {
+        let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
+            .then(|| RequestContext {
+                token: token.to_string(),
+            })
+    }
+    /// A refusal as a Cloud Controller v3 error body: `{"errors": [{"code", "title", "detail"}]}`.
+    pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
+        let (status, code, title, detail) = match refusal {
+            Refusal::Unauthenticated => {
+                (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string())
+            }
+            Refusal::BadQuery(detail) => {
+                (
+                    400,
+                    10005,
+                    "CF-BadQueryParameter",
+                    format!("The query parameter is invalid: {detail}"),
+                )
+            }
+            Refusal::MalformedBody(detail) => {
+                (
+                    400,
+                    1001,
+                    "CF-MessageParseError",
+                    format!("Request invalid due to parse error: {detail}"),
+                )
+            }
+            Refusal::InvalidBody(detail) => {
+                (422, 10008, "CF-UnprocessableEntity", detail)
+            }
+            Refusal::TooLarge(limit) => {
+                (
+                    413,
+                    10004,
+                    "CF-InvalidRequest",
+                    format!("The request body is larger than {limit} bytes"),
+                )
+            }
+            Refusal::NotFound => {
+                (404, 10000, "CF-NotFound", "Unknown request".to_string())
+            }
+        };
+        let body = serde_json::json!(
+            { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
+        );
+        json(status, &body, None)
+    }
+    /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
+    /// is unprocessable, with serde's message (which names the field).
+    #[allow(dead_code)]
+    fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| Refusal::MalformedBody(e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| Refusal::InvalidBody(e.to_string()))
+    }
+    /// Shared by every handler.
+    pub struct State<S> {
+        service: std::sync::Arc<S>,
+        options: std::sync::Arc<Options>,
+    }
+    impl<S> Clone for State<S> {
+        fn clone(&self) -> Self {
+            State {
+                service: std::sync::Arc::clone(&self.service),
+                options: std::sync::Arc::clone(&self.options),
+            }
+        }
+    }
+    fn json<T: serde::Serialize>(
+        status: u16,
+        body: &T,
+        location: Option<String>,
+    ) -> axum::response::Response {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+        *response.status_mut() = axum::http::StatusCode::from_u16(status)
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        response
+            .headers_mut()
+            .insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+        if let Some(location) = location
+            .and_then(|l| axum::http::HeaderValue::from_str(&l).ok())
+        {
+            response.headers_mut().insert(axum::http::header::LOCATION, location);
+        }
+        response
+    }
+    #[allow(dead_code)]
+    fn empty(status: u16, location: Option<String>) -> axum::response::Response {
+        let mut response = axum::response::Response::new(axum::body::Body::empty());
+        *response.status_mut() = axum::http::StatusCode::from_u16(status)
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(location) = location
+            .and_then(|l| axum::http::HeaderValue::from_str(&l).ok())
+        {
+            response.headers_mut().insert(axum::http::header::LOCATION, location);
+        }
+        response
+    }
+    /// The router for every operation, served by `service`.
+    pub fn router<S: Send + Sync + 'static>(
+        service: std::sync::Arc<S>,
+        options: Options,
+    ) -> axum::Router {
+        let state = State {
+            service,
+            options: std::sync::Arc::new(options),
+        };
+        axum::Router::new().with_state(state)
+    }
+}
 pub use models::*;
 pub use support::{DateTime, Tristate, Uuid};

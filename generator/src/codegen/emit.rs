@@ -155,8 +155,14 @@ fn model(model: &Model) -> TokenStream {
     let doc = docs(model.doc.as_deref());
     let name = ident(&model.name);
     match &model.kind {
-        ModelKind::Struct { fields, additional } => {
+        ModelKind::Struct {
+            fields,
+            closed,
+            additional,
+        } => {
             let declared = fields.iter().map(field);
+            // The server refuses unknown properties here, and so does the type.
+            let deny = closed.then(|| quote!(#[serde(deny_unknown_fields)]));
             let extra = additional.as_ref().map(|ty| {
                 let ty = type_tokens(ty);
                 quote! {
@@ -169,6 +175,7 @@ fn model(model: &Model) -> TokenStream {
             quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+                #deny
                 pub struct #name {
                     #( #declared, )*
                     #extra
@@ -486,6 +493,9 @@ pub fn lib(api: &Api, source: &str) -> TokenStream {
         #[cfg(feature = "client")]
         #[rustfmt::skip]
         pub mod client;
+        #[cfg(feature = "server")]
+        #[rustfmt::skip]
+        pub mod server;
 
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
@@ -501,6 +511,7 @@ pub fn single_file(api: &Api) -> TokenStream {
     let support = support();
     let client = super::client::generate(api);
     let params = super::params::generate(api);
+    let server = super::server::generate(api);
     quote! {
         pub mod models { #models }
         pub mod operations { #operations }
@@ -508,6 +519,8 @@ pub fn single_file(api: &Api) -> TokenStream {
         pub mod params { #params }
         #[cfg(feature = "client")]
         pub mod client { #client }
+        #[cfg(feature = "server")]
+        pub mod server { #server }
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
     }

@@ -316,6 +316,7 @@ impl<'a> Lowerer<'a> {
         // A placeholder first, so a schema that refers to itself finds its name.
         let placeholder = ModelKind::Struct {
             fields: Vec::new(),
+            closed: false,
             additional: None,
         };
         self.models.insert(
@@ -369,7 +370,12 @@ impl<'a> Lowerer<'a> {
             return ModelKind::Enum { variants, open };
         }
         let (fields, additional) = self.object(schema, at, name, None);
-        ModelKind::Struct { fields, additional }
+        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+        ModelKind::Struct {
+            fields,
+            closed,
+            additional,
+        }
     }
 
     /// The fields of an object schema, merging `allOf` branches.
@@ -710,6 +716,11 @@ impl<'a> Lowerer<'a> {
                     parameters,
                     request_body,
                     responses,
+                    secured: operation
+                        .get("security")
+                        .or_else(|| self.raw.get("security"))
+                        .and_then(Value::as_array)
+                        .is_some_and(|s| !s.is_empty()),
                 });
             }
         }
@@ -823,7 +834,16 @@ impl<'a> Lowerer<'a> {
                 }
                 None => None,
             };
-            responses.push(Response { status, body, doc });
+            let location = response
+                .get("headers")
+                .and_then(Value::as_object)
+                .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("location")));
+            responses.push(Response {
+                status,
+                body,
+                doc,
+                location,
+            });
         }
         responses
     }
@@ -989,7 +1009,9 @@ fn by_value_names(kind: &ModelKind) -> BTreeSet<String> {
 
 fn types_in(kind: &mut ModelKind) -> Vec<&mut TypeRef> {
     match kind {
-        ModelKind::Struct { fields, additional } => fields
+        ModelKind::Struct {
+            fields, additional, ..
+        } => fields
             .iter_mut()
             .map(|f| &mut f.ty)
             .chain(additional.iter_mut())

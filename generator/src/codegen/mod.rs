@@ -12,6 +12,7 @@ pub mod lower;
 pub mod naming;
 pub mod params;
 pub mod render;
+pub mod server;
 
 use std::collections::BTreeMap;
 
@@ -60,6 +61,7 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
         ("src/support.rs", emit::support()),
         ("src/params.rs", params::generate(&api)),
         ("src/client.rs", client::generate(&api)),
+        ("src/server.rs", server::generate(&api)),
     ];
     for (path, tokens) in rust {
         let text = render(tokens).map_err(|message| {

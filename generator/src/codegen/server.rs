@@ -1,0 +1,429 @@
+//! Emitting the server stub (the generated crate's `server` module, feature `server`): a
+//! trait per tag with one async method per operation, a response enum per operation with
+//! a variant per documented status, and `router`, which builds an `axum::Router` that
+//! enforces the contract before an implementation runs.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::emit::{ident, qualified_type as type_tokens};
+use super::naming;
+use super::params::{query_name, strip_nullable};
+use crate::ir::*;
+
+/// The trait an operation belongs to: its first tag, else `Api`.
+fn trait_name(operation: &Operation) -> proc_macro2::Ident {
+    format_ident!(
+        "{}",
+        naming::type_name(operation.tag.as_deref().unwrap_or("Api"), "Api")
+    )
+}
+
+fn response_name(operation: &Operation) -> proc_macro2::Ident {
+    format_ident!(
+        "{}Response",
+        naming::type_name(naming::bare(&operation.name), "Operation")
+    )
+}
+
+/// A variant name for a status: the reason phrase where there is one.
+fn status_variant(status: &str) -> String {
+    let phrase = match status {
+        "200" => "Ok",
+        "201" => "Created",
+        "202" => "Accepted",
+        "204" => "NoContent",
+        "400" => "BadRequest",
+        "401" => "Unauthorized",
+        "403" => "Forbidden",
+        "404" => "NotFound",
+        "409" => "Conflict",
+        "413" => "PayloadTooLarge",
+        "422" => "UnprocessableEntity",
+        "429" => "TooManyRequests",
+        "500" => "InternalServerError",
+        "502" => "BadGateway",
+        "503" => "ServiceUnavailable",
+        "default" => "Default",
+        other => return format!("Status{}", other.to_ascii_uppercase()),
+    };
+    phrase.to_string()
+}
+
+/// The `server` module.
+pub fn generate(api: &Api) -> TokenStream {
+    let mut traits: BTreeMap<String, Vec<&Operation>> = BTreeMap::new();
+    for operation in &api.operations {
+        traits
+            .entry(trait_name(operation).to_string())
+            .or_default()
+            .push(operation);
+    }
+    let trait_names: Vec<proc_macro2::Ident> =
+        traits.keys().map(|t| format_ident!("{t}")).collect();
+    let bound = quote!(Send + Sync + 'static #( + #trait_names )*);
+    let trait_items = traits.iter().map(|(name, operations)| {
+        let name = format_ident!("{name}");
+        let methods = operations.iter().map(|o| trait_method(o));
+        let doc = format!(" The operations tagged `{name}`.");
+        quote! {
+            #[doc = #doc]
+            pub trait #name: Send + Sync + 'static {
+                #( #methods )*
+            }
+        }
+    });
+    let responses = api.operations.iter().map(response_enum);
+    let handlers = api.operations.iter().map(|o| handler(o, &bound));
+    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for operation in &api.operations {
+        by_path
+            .entry(operation.path.as_str())
+            .or_default()
+            .push(operation);
+    }
+    let routes = by_path.iter().map(|(path, operations)| {
+        let methods = operations.iter().map(|o| {
+            let method = format_ident!("{}", o.method.to_ascii_lowercase());
+            let handler = format_ident!("handle_{}", naming::bare(&o.name));
+            quote!(#method(#handler::<S>))
+        });
+        quote!(.route(#path, axum::routing::MethodRouter::new() #( .#methods )*))
+    });
+    let support = support();
+    quote! {
+        //! The server stub (feature `server`), on `axum`: implement the traits, then serve
+        //! `router(service, Options::default())`. Before an implementation runs, the stub
+        //! authenticates the caller, reads the query (unknown or malformed parameters are
+        //! refused), and reads the body (malformed JSON, unknown fields and wrong types
+        //! are refused), answering as a Cloud Controller does; `Options::refuse` changes
+        //! how refusals look.
+        #![allow(clippy::too_many_arguments, clippy::large_enum_variant)]
+
+        #[allow(unused_imports)]
+        use super::params::*;
+
+        #support
+
+        #( #trait_items )*
+
+        #( #responses )*
+
+        /// The router for every operation, served by `service`.
+        pub fn router<S: #bound>(service: std::sync::Arc<S>, options: Options) -> axum::Router {
+            let state = State { service, options: std::sync::Arc::new(options) };
+            axum::Router::new()
+                #( #routes )*
+                .with_state(state)
+        }
+
+        #( #handlers )*
+    }
+}
+
+fn path_argument_type(parameter: &Parameter) -> TokenStream {
+    match strip_nullable(&parameter.ty) {
+        ty @ (TypeRef::Integer { .. } | TypeRef::Bool) => type_tokens(ty),
+        _ => quote!(String),
+    }
+}
+
+fn trait_method(operation: &Operation) -> TokenStream {
+    let name = ident(&operation.name);
+    let doc = format!(
+        " `{} {}`{}",
+        operation.method,
+        operation.path,
+        operation
+            .doc
+            .as_deref()
+            .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
+            .unwrap_or_default()
+    );
+    let paths = operation
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Path)
+        .map(|p| {
+            let argument = ident(&p.name);
+            let ty = path_argument_type(p);
+            quote!(#argument: #ty)
+        });
+    let query = query_name(operation).map(|q| quote!(query: #q,));
+    let body = operation.request_body.as_ref().map(|ty| {
+        let ty = type_tokens(ty);
+        quote!(body: #ty,)
+    });
+    let response = response_name(operation);
+    quote! {
+        #[doc = #doc]
+        fn #name(&self, context: RequestContext, #( #paths, )* #query #body) -> impl std::future::Future<Output = #response> + Send;
+    }
+}
+
+fn response_enum(operation: &Operation) -> TokenStream {
+    let name = response_name(operation);
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for response in &operation.responses {
+        let variant = format_ident!("{}", status_variant(&response.status));
+        let doc = format!(
+            " `{}`{}",
+            response.status,
+            response
+                .doc
+                .as_deref()
+                .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
+                .unwrap_or_default()
+        );
+        let fixed = response.status.parse::<u16>().ok();
+        let status = match fixed {
+            Some(code) => quote!(#code),
+            None => quote!(status),
+        };
+        let status_field = fixed.is_none().then(|| quote!(status: u16,));
+        let status_bind = fixed.is_none().then(|| quote!(status,));
+        match (&response.body, response.location) {
+            (Some(ty), _) => {
+                let ty = type_tokens(ty);
+                variants.push(quote! { #[doc = #doc] #variant { #status_field body: #ty } });
+                arms.push(
+                    quote! { #name::#variant { #status_bind body } => json(#status, &body, None) },
+                );
+            }
+            (None, true) => {
+                variants.push(quote! { #[doc = #doc] #variant { #status_field location: String } });
+                arms.push(quote! { #name::#variant { #status_bind location } => empty(#status, Some(location)) });
+            }
+            (None, false) => {
+                variants.push(quote! { #[doc = #doc] #variant { #status_field } });
+                arms.push(quote! { #name::#variant { #status_bind } => empty(#status, None) });
+            }
+        }
+    }
+    let doc = format!(
+        " The answers `{}` documents.",
+        operation
+            .id
+            .as_deref()
+            .unwrap_or(naming::bare(&operation.name))
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #( #variants, )*
+        }
+
+        impl axum::response::IntoResponse for #name {
+            fn into_response(self) -> axum::response::Response {
+                match self {
+                    #( #arms, )*
+                }
+            }
+        }
+    }
+}
+
+fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
+    let name = format_ident!("handle_{}", naming::bare(&operation.name));
+    let method = ident(&operation.name);
+    let authenticate = if operation.secured {
+        quote! {
+            let Some(context) = (state.options.authenticate)(request.headers()) else {
+                return (state.options.refuse)(Refusal::Unauthenticated);
+            };
+        }
+    } else {
+        quote!(let context = RequestContext::default();)
+    };
+    let query = query_name(operation).map(|q| {
+        quote! {
+            let query = match #q::parse(request.uri().query().unwrap_or_default()) {
+                Ok(query) => query,
+                Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+            };
+        }
+    });
+    let query_argument = query_name(operation).map(|_| quote!(query,));
+    let path_reads = operation.parameters.iter().filter(|p| p.location == ParameterLocation::Path).map(|p| {
+        let argument = ident(&p.name);
+        let wire = &p.wire_name;
+        let ty = path_argument_type(p);
+        quote! {
+            let #argument: #ty = match path.iter().find(|(name, _)| *name == #wire).map(|(_, value)| value.parse()) {
+                Some(Ok(value)) => value,
+                _ => return (state.options.refuse)(Refusal::NotFound),
+            };
+        }
+    });
+    let path_arguments = operation
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Path)
+        .map(|p| ident(&p.name));
+    let body = operation.request_body.as_ref().map(|ty| {
+        let ty = type_tokens(ty);
+        quote! {
+            let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit).await {
+                Ok(bytes) => bytes,
+                Err(_) => return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit)),
+            };
+            let body: #ty = match read_body(&bytes) {
+                Ok(body) => body,
+                Err(refusal) => return (state.options.refuse)(refusal),
+            };
+        }
+    });
+    let body_argument = operation.request_body.as_ref().map(|_| quote!(body,));
+    let path_extract = operation.parameters.iter().any(|p| p.location == ParameterLocation::Path).then(|| {
+        quote! {
+            let path: Vec<(String, String)> = match &raw_path {
+                Ok(params) => params.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect(),
+                Err(_) => return (state.options.refuse)(Refusal::NotFound),
+            };
+        }
+    });
+    quote! {
+        async fn #name<S: #bound>(
+            axum::extract::State(state): axum::extract::State<State<S>>,
+            raw_path: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+            request: axum::extract::Request,
+        ) -> axum::response::Response {
+            // Some operations read neither the path nor the request.
+            let _ = (&raw_path, &request);
+            #authenticate
+            #query
+            #path_extract
+            #( #path_reads )*
+            #body
+            axum::response::IntoResponse::into_response(
+                state.service.#method(context, #( #path_arguments, )* #query_argument #body_argument).await,
+            )
+        }
+    }
+}
+
+fn support() -> TokenStream {
+    quote! {
+        /// Who is calling, as the authentication hook saw it.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct RequestContext {
+            /// The bearer token the caller sent (empty for operations without security).
+            pub token: String,
+        }
+
+        /// A request the stub refuses before the implementation runs.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Refusal {
+            /// No acceptable credentials (401).
+            Unauthenticated,
+            /// An unknown query parameter or a value that does not parse (400).
+            BadQuery(String),
+            /// A body that is not JSON (400).
+            MalformedBody(String),
+            /// A JSON body that does not fit the operation: unknown fields, wrong types,
+            /// missing fields (422). The detail names the field.
+            InvalidBody(String),
+            /// A body over the size limit (413).
+            TooLarge(usize),
+            /// A path parameter that does not parse (404).
+            NotFound,
+        }
+
+        /// How the stub authenticates and refuses.
+        #[derive(Clone)]
+        pub struct Options {
+            /// The largest request body read, in bytes.
+            pub body_limit: usize,
+            /// Decides who is calling from the request headers; `None` refuses with 401.
+            pub authenticate: std::sync::Arc<Authenticate>,
+            /// Renders a refusal.
+            pub refuse: std::sync::Arc<Refuse>,
+        }
+
+        /// The authentication hook.
+        pub type Authenticate = dyn Fn(&axum::http::HeaderMap) -> Option<RequestContext> + Send + Sync;
+
+        /// The refusal renderer.
+        pub type Refuse = dyn Fn(Refusal) -> axum::response::Response + Send + Sync;
+
+        impl Default for Options {
+            /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
+            fn default() -> Self {
+                Options {
+                    body_limit: 1 << 20,
+                    authenticate: std::sync::Arc::new(bearer_token),
+                    refuse: std::sync::Arc::new(cloud_controller_refusal),
+                }
+            }
+        }
+
+        /// Accepts any non-empty `Authorization: bearer …` token.
+        pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<RequestContext> {
+            let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+            let (scheme, token) = value.split_once(' ')?;
+            let token = token.trim();
+            (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| RequestContext { token: token.to_string() })
+        }
+
+        /// A refusal as a Cloud Controller v3 error body: `{"errors": [{"code", "title", "detail"}]}`.
+        pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
+            let (status, code, title, detail) = match refusal {
+                Refusal::Unauthenticated => (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string()),
+                Refusal::BadQuery(detail) => (400, 10005, "CF-BadQueryParameter", format!("The query parameter is invalid: {detail}")),
+                Refusal::MalformedBody(detail) => (400, 1001, "CF-MessageParseError", format!("Request invalid due to parse error: {detail}")),
+                Refusal::InvalidBody(detail) => (422, 10008, "CF-UnprocessableEntity", detail),
+                Refusal::TooLarge(limit) => (413, 10004, "CF-InvalidRequest", format!("The request body is larger than {limit} bytes")),
+                Refusal::NotFound => (404, 10000, "CF-NotFound", "Unknown request".to_string()),
+            };
+            let body = serde_json::json!({"errors": [{"code": code, "title": title, "detail": detail}]});
+            json(status, &body, None)
+        }
+
+        /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
+        /// is unprocessable, with serde's message (which names the field).
+        // Unused by APIs without request bodies.
+        #[allow(dead_code)]
+        fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+            let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Refusal::MalformedBody(e.to_string()))?;
+            serde_json::from_value(value).map_err(|e| Refusal::InvalidBody(e.to_string()))
+        }
+
+        /// Shared by every handler.
+        pub struct State<S> {
+            service: std::sync::Arc<S>,
+            options: std::sync::Arc<Options>,
+        }
+
+        impl<S> Clone for State<S> {
+            fn clone(&self) -> Self {
+                State { service: std::sync::Arc::clone(&self.service), options: std::sync::Arc::clone(&self.options) }
+            }
+        }
+
+        fn json<T: serde::Serialize>(status: u16, body: &T, location: Option<String>) -> axum::response::Response {
+            let bytes = serde_json::to_vec(body).unwrap_or_default();
+            let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+            *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+            if let Some(location) = location.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+                response.headers_mut().insert(axum::http::header::LOCATION, location);
+            }
+            response
+        }
+
+        // Unused by APIs whose every answer has a body.
+        #[allow(dead_code)]
+        fn empty(status: u16, location: Option<String>) -> axum::response::Response {
+            let mut response = axum::response::Response::new(axum::body::Body::empty());
+            *response.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            if let Some(location) = location.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+                response.headers_mut().insert(axum::http::header::LOCATION, location);
+            }
+            response
+        }
+    }
+}
