@@ -46,8 +46,8 @@ pub struct Options {
 pub type Authenticate = dyn Fn(
     &axum::http::HeaderMap,
 ) -> Option<RequestContext> + Send + Sync;
-/// The refusal renderer.
-pub type Refuse = dyn Fn(Refusal) -> axum::response::Response + Send + Sync;
+/// The refusal renderer, given the request path and the refusal.
+pub type Refuse = dyn Fn(&str, Refusal) -> axum::response::Response + Send + Sync;
 impl Default for Options {
     /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
     fn default() -> Self {
@@ -68,8 +68,12 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<RequestContext> {
             token: token.to_string(),
         })
 }
-/// A refusal as a Cloud Controller v3 error body: `{"errors": [{"code", "title", "detail"}]}`.
-pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
+/// A refusal as a Cloud Controller error body: `{"errors": [{"code", "title", "detail"}]}`,
+/// or for `/v2/` paths the v2 shape `{"code", "description", "error_code"}`.
+pub fn cloud_controller_refusal(
+    path: &str,
+    refusal: Refusal,
+) -> axum::response::Response {
     let (status, code, title, detail) = match refusal {
         Refusal::Unauthenticated => {
             (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string())
@@ -101,9 +105,15 @@ pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
         }
         Refusal::NotFound => (404, 10000, "CF-NotFound", "Unknown request".to_string()),
     };
-    let body = serde_json::json!(
-        { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
-    );
+    let body = if path.starts_with("/v2/") {
+        serde_json::json!(
+            { "code" : code, "description" : detail, "error_code" : title }
+        )
+    } else {
+        serde_json::json!(
+            { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
+        )
+    };
     json(status, &body, None)
 }
 /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
@@ -1534,14 +1544,18 @@ async fn handle_list_processes<S: Send + Sync + 'static + Apps + Processes + V2A
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match ListProcessesQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     axum::response::IntoResponse::into_response(
         state.service.list_processes(context, query).await,
@@ -1556,12 +1570,16 @@ async fn handle_get_process<S: Send + Sync + 'static + Apps + Processes + V2Apps
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match GetProcessQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1570,7 +1588,7 @@ async fn handle_get_process<S: Send + Sync + 'static + Apps + Processes + V2Apps
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1578,7 +1596,7 @@ async fn handle_get_process<S: Send + Sync + 'static + Apps + Processes + V2Apps
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_process(context, guid, query).await,
@@ -1593,8 +1611,10 @@ async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2A
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1603,7 +1623,7 @@ async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2A
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1611,19 +1631,21 @@ async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2A
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::ProcessUpdate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.update_process(context, guid, body).await,
@@ -1638,8 +1660,10 @@ async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Ap
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1648,7 +1672,7 @@ async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Ap
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1656,19 +1680,21 @@ async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Ap
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::ProcessScale = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.scale_process(context, guid, body).await,
@@ -1683,8 +1709,10 @@ async fn handle_get_process_stats<S: Send + Sync + 'static + Apps + Processes + 
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1693,7 +1721,7 @@ async fn handle_get_process_stats<S: Send + Sync + 'static + Apps + Processes + 
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1701,7 +1729,7 @@ async fn handle_get_process_stats<S: Send + Sync + 'static + Apps + Processes + 
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_process_stats(context, guid).await,
@@ -1718,8 +1746,10 @@ async fn handle_terminate_process_instance<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1728,7 +1758,7 @@ async fn handle_terminate_process_instance<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1736,7 +1766,7 @@ async fn handle_terminate_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let index: i32 = match path
         .iter()
@@ -1744,7 +1774,7 @@ async fn handle_terminate_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.terminate_process_instance(context, guid, index).await,
@@ -1761,8 +1791,10 @@ async fn handle_list_process_instances<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1771,7 +1803,7 @@ async fn handle_list_process_instances<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1779,7 +1811,7 @@ async fn handle_list_process_instances<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.list_process_instances(context, guid).await,
@@ -1794,14 +1826,18 @@ async fn handle_list_app_processes<S: Send + Sync + 'static + Apps + Processes +
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match ListAppProcessesQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1810,7 +1846,7 @@ async fn handle_list_app_processes<S: Send + Sync + 'static + Apps + Processes +
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1818,7 +1854,7 @@ async fn handle_list_app_processes<S: Send + Sync + 'static + Apps + Processes +
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.list_app_processes(context, guid, query).await,
@@ -1833,14 +1869,18 @@ async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match GetAppProcessQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1849,7 +1889,7 @@ async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1857,7 +1897,7 @@ async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -1865,7 +1905,7 @@ async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_process(context, guid, r#type, query).await,
@@ -1880,8 +1920,10 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1890,7 +1932,7 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1898,7 +1940,7 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -1906,19 +1948,21 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::ProcessUpdate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.update_app_process(context, guid, r#type, body).await,
@@ -1933,8 +1977,10 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1943,7 +1989,7 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -1951,7 +1997,7 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -1959,19 +2005,21 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::ProcessScale = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.scale_app_process(context, guid, r#type, body).await,
@@ -1988,8 +2036,10 @@ async fn handle_get_app_process_stats<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -1998,7 +2048,7 @@ async fn handle_get_app_process_stats<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2006,7 +2056,7 @@ async fn handle_get_app_process_stats<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -2014,7 +2064,7 @@ async fn handle_get_app_process_stats<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_process_stats(context, guid, r#type).await,
@@ -2031,8 +2081,10 @@ async fn handle_terminate_app_process_instance<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2041,7 +2093,7 @@ async fn handle_terminate_app_process_instance<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2049,7 +2101,7 @@ async fn handle_terminate_app_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -2057,7 +2109,7 @@ async fn handle_terminate_app_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let index: i32 = match path
         .iter()
@@ -2065,7 +2117,7 @@ async fn handle_terminate_app_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.terminate_app_process_instance(context, guid, r#type, index).await,
@@ -2080,12 +2132,16 @@ async fn handle_list_apps<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match ListAppsQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     axum::response::IntoResponse::into_response(
         state.service.list_apps(context, query).await,
@@ -2100,20 +2156,24 @@ async fn handle_create_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::AppCreate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.create_app(context, body).await,
@@ -2128,12 +2188,16 @@ async fn handle_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match GetAppQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2142,7 +2206,7 @@ async fn handle_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2150,7 +2214,7 @@ async fn handle_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app(context, guid, query).await,
@@ -2165,8 +2229,10 @@ async fn handle_delete_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2175,7 +2241,7 @@ async fn handle_delete_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2183,7 +2249,7 @@ async fn handle_delete_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.delete_app(context, guid).await,
@@ -2198,8 +2264,10 @@ async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2208,7 +2276,7 @@ async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2216,19 +2284,21 @@ async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::AppUpdate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.update_app(context, guid, body).await,
@@ -2243,8 +2313,10 @@ async fn handle_start_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2253,7 +2325,7 @@ async fn handle_start_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2261,7 +2333,7 @@ async fn handle_start_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.start_app(context, guid).await,
@@ -2276,8 +2348,10 @@ async fn handle_stop_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2286,7 +2360,7 @@ async fn handle_stop_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2294,7 +2368,7 @@ async fn handle_stop_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.stop_app(context, guid).await,
@@ -2309,8 +2383,10 @@ async fn handle_restart_app<S: Send + Sync + 'static + Apps + Processes + V2Apps
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2319,7 +2395,7 @@ async fn handle_restart_app<S: Send + Sync + 'static + Apps + Processes + V2Apps
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2327,7 +2403,7 @@ async fn handle_restart_app<S: Send + Sync + 'static + Apps + Processes + V2Apps
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.restart_app(context, guid).await,
@@ -2344,8 +2420,10 @@ async fn handle_clear_app_buildpack_cache<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2354,7 +2432,7 @@ async fn handle_clear_app_buildpack_cache<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2362,7 +2440,7 @@ async fn handle_clear_app_buildpack_cache<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.clear_app_buildpack_cache(context, guid).await,
@@ -2377,8 +2455,10 @@ async fn handle_get_app_env<S: Send + Sync + 'static + Apps + Processes + V2Apps
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2387,7 +2467,7 @@ async fn handle_get_app_env<S: Send + Sync + 'static + Apps + Processes + V2Apps
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2395,7 +2475,7 @@ async fn handle_get_app_env<S: Send + Sync + 'static + Apps + Processes + V2Apps
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_env(context, guid).await,
@@ -2412,8 +2492,10 @@ async fn handle_get_app_environment_variables<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2422,7 +2504,7 @@ async fn handle_get_app_environment_variables<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2430,7 +2512,7 @@ async fn handle_get_app_environment_variables<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_environment_variables(context, guid).await,
@@ -2447,8 +2529,10 @@ async fn handle_update_app_environment_variables<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2457,7 +2541,7 @@ async fn handle_update_app_environment_variables<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2465,19 +2549,21 @@ async fn handle_update_app_environment_variables<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::AppEnvironmentVariablesUpdate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.update_app_environment_variables(context, guid, body).await,
@@ -2494,8 +2580,10 @@ async fn handle_get_app_permissions<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2504,7 +2592,7 @@ async fn handle_get_app_permissions<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2512,7 +2600,7 @@ async fn handle_get_app_permissions<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_permissions(context, guid).await,
@@ -2529,8 +2617,10 @@ async fn handle_get_app_ssh_enabled<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2539,7 +2629,7 @@ async fn handle_get_app_ssh_enabled<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2547,7 +2637,7 @@ async fn handle_get_app_ssh_enabled<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_ssh_enabled(context, guid).await,
@@ -2562,8 +2652,10 @@ async fn handle_list_app_features<S: Send + Sync + 'static + Apps + Processes + 
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2572,7 +2664,7 @@ async fn handle_list_app_features<S: Send + Sync + 'static + Apps + Processes + 
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2580,7 +2672,7 @@ async fn handle_list_app_features<S: Send + Sync + 'static + Apps + Processes + 
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.list_app_features(context, guid).await,
@@ -2595,8 +2687,10 @@ async fn handle_get_app_feature<S: Send + Sync + 'static + Apps + Processes + V2
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2605,7 +2699,7 @@ async fn handle_get_app_feature<S: Send + Sync + 'static + Apps + Processes + V2
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2613,7 +2707,7 @@ async fn handle_get_app_feature<S: Send + Sync + 'static + Apps + Processes + V2
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let name: String = match path
         .iter()
@@ -2621,7 +2715,7 @@ async fn handle_get_app_feature<S: Send + Sync + 'static + Apps + Processes + V2
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_feature(context, guid, name).await,
@@ -2636,8 +2730,10 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2646,7 +2742,7 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2654,7 +2750,7 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let name: String = match path
         .iter()
@@ -2662,19 +2758,21 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::AppFeatureUpdate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.update_app_feature(context, guid, name, body).await,
@@ -2691,8 +2789,10 @@ async fn handle_get_app_current_droplet_relationship<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2701,7 +2801,7 @@ async fn handle_get_app_current_droplet_relationship<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2709,7 +2809,7 @@ async fn handle_get_app_current_droplet_relationship<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_current_droplet_relationship(context, guid).await,
@@ -2726,8 +2826,10 @@ async fn handle_set_app_current_droplet<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2736,7 +2838,7 @@ async fn handle_set_app_current_droplet<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2744,19 +2846,21 @@ async fn handle_set_app_current_droplet<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::ToOneRelationshipRequest = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.set_app_current_droplet(context, guid, body).await,
@@ -2773,8 +2877,10 @@ async fn handle_get_app_current_droplet<
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2783,7 +2889,7 @@ async fn handle_get_app_current_droplet<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2791,7 +2897,7 @@ async fn handle_get_app_current_droplet<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_current_droplet(context, guid).await,
@@ -2806,26 +2912,32 @@ async fn handle_v2_create_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match V2CreateAppQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::V2AppCreate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.v2_create_app(context, query, body).await,
@@ -2840,12 +2952,16 @@ async fn handle_v2_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match V2GetAppQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2854,7 +2970,7 @@ async fn handle_v2_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2862,7 +2978,7 @@ async fn handle_v2_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.v2_get_app(context, guid, query).await,
@@ -2877,14 +2993,18 @@ async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(Refusal::Unauthenticated);
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
     };
     let query = match V2UpdateAppQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
-        Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+        Err(detail) => {
+            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+        }
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -2893,7 +3013,7 @@ async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(Refusal::NotFound),
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -2901,19 +3021,21 @@ async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(Refusal::NotFound),
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
     };
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit));
+            return (state
+                .options
+                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
     let body: super::models::V2AppUpdate = match read_body(&bytes) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(refusal),
+        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
     axum::response::IntoResponse::into_response(
         state.service.v2_update_app(context, guid, query, body).await,

@@ -768,8 +768,8 @@ pub mod server {
     pub type Authenticate = dyn Fn(
         &axum::http::HeaderMap,
     ) -> Option<RequestContext> + Send + Sync;
-    /// The refusal renderer.
-    pub type Refuse = dyn Fn(Refusal) -> axum::response::Response + Send + Sync;
+    /// The refusal renderer, given the request path and the refusal.
+    pub type Refuse = dyn Fn(&str, Refusal) -> axum::response::Response + Send + Sync;
     impl Default for Options {
         /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
         fn default() -> Self {
@@ -790,8 +790,12 @@ pub mod server {
                 token: token.to_string(),
             })
     }
-    /// A refusal as a Cloud Controller v3 error body: `{"errors": [{"code", "title", "detail"}]}`.
-    pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
+    /// A refusal as a Cloud Controller error body: `{"errors": [{"code", "title", "detail"}]}`,
+    /// or for `/v2/` paths the v2 shape `{"code", "description", "error_code"}`.
+    pub fn cloud_controller_refusal(
+        path: &str,
+        refusal: Refusal,
+    ) -> axum::response::Response {
         let (status, code, title, detail) = match refusal {
             Refusal::Unauthenticated => {
                 (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string())
@@ -827,9 +831,15 @@ pub mod server {
                 (404, 10000, "CF-NotFound", "Unknown request".to_string())
             }
         };
-        let body = serde_json::json!(
-            { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
-        );
+        let body = if path.starts_with("/v2/") {
+            serde_json::json!(
+                { "code" : code, "description" : detail, "error_code" : title }
+            )
+        } else {
+            serde_json::json!(
+                { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
+            )
+        };
         json(status, &body, None)
     }
     /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type

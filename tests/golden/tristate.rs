@@ -711,8 +711,8 @@ pub mod server {
     pub type Authenticate = dyn Fn(
         &axum::http::HeaderMap,
     ) -> Option<RequestContext> + Send + Sync;
-    /// The refusal renderer.
-    pub type Refuse = dyn Fn(Refusal) -> axum::response::Response + Send + Sync;
+    /// The refusal renderer, given the request path and the refusal.
+    pub type Refuse = dyn Fn(&str, Refusal) -> axum::response::Response + Send + Sync;
     impl Default for Options {
         /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
         fn default() -> Self {
@@ -733,8 +733,12 @@ pub mod server {
                 token: token.to_string(),
             })
     }
-    /// A refusal as a Cloud Controller v3 error body: `{"errors": [{"code", "title", "detail"}]}`.
-    pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
+    /// A refusal as a Cloud Controller error body: `{"errors": [{"code", "title", "detail"}]}`,
+    /// or for `/v2/` paths the v2 shape `{"code", "description", "error_code"}`.
+    pub fn cloud_controller_refusal(
+        path: &str,
+        refusal: Refusal,
+    ) -> axum::response::Response {
         let (status, code, title, detail) = match refusal {
             Refusal::Unauthenticated => {
                 (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string())
@@ -770,9 +774,15 @@ pub mod server {
                 (404, 10000, "CF-NotFound", "Unknown request".to_string())
             }
         };
-        let body = serde_json::json!(
-            { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
-        );
+        let body = if path.starts_with("/v2/") {
+            serde_json::json!(
+                { "code" : code, "description" : detail, "error_code" : title }
+            )
+        } else {
+            serde_json::json!(
+                { "errors" : [{ "code" : code, "title" : title, "detail" : detail }] }
+            )
+        };
         json(status, &body, None)
     }
     /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
@@ -878,6 +888,8 @@ pub mod server {
         request: axum::extract::Request,
     ) -> axum::response::Response {
         let _ = (&raw_path, &request);
+        let uri_path = request.uri().path().to_string();
+        let _ = &uri_path;
         let context = RequestContext::default();
         let path: Vec<(String, String)> = match &raw_path {
             Ok(params) => {
@@ -886,7 +898,7 @@ pub mod server {
                     .map(|(name, value)| (name.to_string(), value.to_string()))
                     .collect()
             }
-            Err(_) => return (state.options.refuse)(Refusal::NotFound),
+            Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
         };
         let id: String = match path
             .iter()
@@ -894,7 +906,7 @@ pub mod server {
             .map(|(_, value)| value.parse())
         {
             Some(Ok(value)) => value,
-            _ => return (state.options.refuse)(Refusal::NotFound),
+            _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
         };
         let bytes = match axum::body::to_bytes(
                 request.into_body(),
@@ -906,12 +918,12 @@ pub mod server {
             Err(_) => {
                 return (state
                     .options
-                    .refuse)(Refusal::TooLarge(state.options.body_limit));
+                    .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
             }
         };
         let body: super::models::ThingUpdate = match read_body(&bytes) {
             Ok(body) => body,
-            Err(refusal) => return (state.options.refuse)(refusal),
+            Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
         };
         axum::response::IntoResponse::into_response(
             state.service.update_thing(context, id, body).await,

@@ -233,7 +233,7 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
     let authenticate = if operation.secured {
         quote! {
             let Some(context) = (state.options.authenticate)(request.headers()) else {
-                return (state.options.refuse)(Refusal::Unauthenticated);
+                return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
             };
         }
     } else {
@@ -243,7 +243,7 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
         quote! {
             let query = match #q::parse(request.uri().query().unwrap_or_default()) {
                 Ok(query) => query,
-                Err(detail) => return (state.options.refuse)(Refusal::BadQuery(detail)),
+                Err(detail) => return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail)),
             };
         }
     });
@@ -255,7 +255,7 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
         quote! {
             let #argument: #ty = match path.iter().find(|(name, _)| *name == #wire).map(|(_, value)| value.parse()) {
                 Some(Ok(value)) => value,
-                _ => return (state.options.refuse)(Refusal::NotFound),
+                _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
             };
         }
     });
@@ -269,11 +269,11 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
         quote! {
             let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit).await {
                 Ok(bytes) => bytes,
-                Err(_) => return (state.options.refuse)(Refusal::TooLarge(state.options.body_limit)),
+                Err(_) => return (state.options.refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit)),
             };
             let body: #ty = match read_body(&bytes) {
                 Ok(body) => body,
-                Err(refusal) => return (state.options.refuse)(refusal),
+                Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
             };
         }
     });
@@ -282,7 +282,7 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
         quote! {
             let path: Vec<(String, String)> = match &raw_path {
                 Ok(params) => params.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect(),
-                Err(_) => return (state.options.refuse)(Refusal::NotFound),
+                Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
             };
         }
     });
@@ -294,6 +294,8 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
         ) -> axum::response::Response {
             // Some operations read neither the path nor the request.
             let _ = (&raw_path, &request);
+            let uri_path = request.uri().path().to_string();
+            let _ = &uri_path;
             #authenticate
             #query
             #path_extract
@@ -347,8 +349,8 @@ fn support() -> TokenStream {
         /// The authentication hook.
         pub type Authenticate = dyn Fn(&axum::http::HeaderMap) -> Option<RequestContext> + Send + Sync;
 
-        /// The refusal renderer.
-        pub type Refuse = dyn Fn(Refusal) -> axum::response::Response + Send + Sync;
+        /// The refusal renderer, given the request path and the refusal.
+        pub type Refuse = dyn Fn(&str, Refusal) -> axum::response::Response + Send + Sync;
 
         impl Default for Options {
             /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
@@ -369,8 +371,9 @@ fn support() -> TokenStream {
             (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| RequestContext { token: token.to_string() })
         }
 
-        /// A refusal as a Cloud Controller v3 error body: `{"errors": [{"code", "title", "detail"}]}`.
-        pub fn cloud_controller_refusal(refusal: Refusal) -> axum::response::Response {
+        /// A refusal as a Cloud Controller error body: `{"errors": [{"code", "title", "detail"}]}`,
+        /// or for `/v2/` paths the v2 shape `{"code", "description", "error_code"}`.
+        pub fn cloud_controller_refusal(path: &str, refusal: Refusal) -> axum::response::Response {
             let (status, code, title, detail) = match refusal {
                 Refusal::Unauthenticated => (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string()),
                 Refusal::BadQuery(detail) => (400, 10005, "CF-BadQueryParameter", format!("The query parameter is invalid: {detail}")),
@@ -379,7 +382,11 @@ fn support() -> TokenStream {
                 Refusal::TooLarge(limit) => (413, 10004, "CF-InvalidRequest", format!("The request body is larger than {limit} bytes")),
                 Refusal::NotFound => (404, 10000, "CF-NotFound", "Unknown request".to_string()),
             };
-            let body = serde_json::json!({"errors": [{"code": code, "title": title, "detail": detail}]});
+            let body = if path.starts_with("/v2/") {
+                serde_json::json!({"code": code, "description": detail, "error_code": title})
+            } else {
+                serde_json::json!({"errors": [{"code": code, "title": title, "detail": detail}]})
+            };
             json(status, &body, None)
         }
 

@@ -1,0 +1,38 @@
+//! `in-memory-cc`: serves the in-memory Cloud Controller.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+/// An in-memory Cloud Controller (processes, apps and the v2 app resource), for testing
+/// Cloud Foundry tooling without a foundation. It starts with a few seeded apps.
+#[derive(Parser)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9022")]
+    listen: SocketAddr,
+
+    /// Accept only this bearer token (default: any non-empty token).
+    #[arg(long)]
+    token: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}", args.listen);
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let base = format!("http://{}", args.listen);
+    eprintln!("in-memory Cloud Controller on {base} (ctrl-c to stop)");
+    let app = in_memory_cc::router(&base, args.token);
+    if let Err(error) = axum::serve(listener, app).await {
+        eprintln!("error: {error}");
+        return std::process::ExitCode::from(2);
+    }
+    std::process::ExitCode::SUCCESS
+}
