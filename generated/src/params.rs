@@ -434,6 +434,7 @@ impl ListProcessesQuery {
                 "guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
@@ -441,6 +442,7 @@ impl ListProcessesQuery {
                 "types" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
@@ -448,6 +450,7 @@ impl ListProcessesQuery {
                 "app_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.app_guids = Some(
@@ -457,6 +460,7 @@ impl ListProcessesQuery {
                 "space_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.space_guids = Some(
@@ -466,6 +470,7 @@ impl ListProcessesQuery {
                 "organization_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.organization_guids = Some(
@@ -495,6 +500,7 @@ impl ListProcessesQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -502,6 +508,7 @@ impl ListProcessesQuery {
                 "created_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.created_ats = Some(
@@ -531,6 +538,7 @@ impl ListProcessesQuery {
                 "updated_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.updated_ats = Some(
@@ -615,6 +623,7 @@ impl GetProcessQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -852,6 +861,7 @@ impl ListAppProcessesQuery {
                 "guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
@@ -859,6 +869,7 @@ impl ListAppProcessesQuery {
                 "types" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
@@ -886,6 +897,7 @@ impl ListAppProcessesQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -893,6 +905,7 @@ impl ListAppProcessesQuery {
                 "created_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.created_ats = Some(
@@ -922,6 +935,7 @@ impl ListAppProcessesQuery {
                 "updated_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.updated_ats = Some(
@@ -1006,6 +1020,7 @@ impl GetAppProcessQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -1298,6 +1313,7 @@ impl ListAppsQuery {
                 "guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
@@ -1305,6 +1321,7 @@ impl ListAppsQuery {
                 "names" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.names = Some(parsed.map_err(|e| format!("{}: {e}", "names"))?);
@@ -1312,6 +1329,7 @@ impl ListAppsQuery {
                 "space_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.space_guids = Some(
@@ -1321,6 +1339,7 @@ impl ListAppsQuery {
                 "organization_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.organization_guids = Some(
@@ -1330,6 +1349,7 @@ impl ListAppsQuery {
                 "stacks" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.stacks = Some(
@@ -1364,6 +1384,7 @@ impl ListAppsQuery {
                 "include" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.include = Some(
@@ -1373,6 +1394,7 @@ impl ListAppsQuery {
                 "created_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.created_ats = Some(
@@ -1402,6 +1424,7 @@ impl ListAppsQuery {
                 "updated_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.updated_ats = Some(
@@ -1486,6 +1509,7 @@ impl GetAppQuery {
                 "include" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
+                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.include = Some(

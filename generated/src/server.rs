@@ -171,6 +171,2192 @@ fn empty(status: u16, location: Option<String>) -> axum::response::Response {
     }
     response
 }
+/// Value rules of request bodies and parameters that their types cannot express.
+pub trait Check {
+    /// Adds a problem (naming the field) for every rule `self` breaks.
+    fn check(&self, at: &str, problems: &mut Vec<String>);
+}
+#[allow(dead_code)]
+fn join(at: &str, name: &str) -> String {
+    if at.is_empty() { name.to_string() } else { format!("{at}.{name}") }
+}
+/// Whether `text` matches `pattern`; compiled patterns are kept. A pattern that does
+/// not compile matches everything (the spec's lint catches those).
+#[allow(dead_code)]
+fn matches_pattern(pattern: &'static str, text: &str) -> bool {
+    type Cache = std::collections::HashMap<&'static str, Option<fancy_regex::Regex>>;
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let regex = cache
+        .entry(pattern)
+        .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
+    regex.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
+}
+impl Check for super::models::App {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.created_at {
+            let at = join(at, "created_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.updated_at {
+            let at = join(at, "updated_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.lifecycle {
+            let at = join(at, "lifecycle");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.relationships {
+            let at = join(at, "relationships");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.included {
+            let at = join(at, "included");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppCreate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.name {
+            let at = join(at, "name");
+            if (value0.as_str().chars().count() as u64) < 1u64 {
+                problems.push(format!("{at} must be at least {} characters", 1u64));
+            }
+            if (value0.as_str().chars().count() as u64) > 255u64 {
+                problems.push(format!("{at} must be at most {} characters", 255u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.relationships {
+            let at = join(at, "relationships");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.environment_variables {
+            let at = join(at, "environment_variables");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                    if (key.as_str().chars().count() as u64) < 1u64 {
+                        problems
+                            .push(format!("{at} must be at least {} characters", 1u64));
+                    }
+                    if !matches_pattern(
+                        "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)",
+                        key.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)"
+                                ),
+                            );
+                    }
+                }
+                let at = join(&at, key);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.lifecycle {
+            let at = join(at, "lifecycle");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppCreateRelationships {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.space {
+            let at = join(at, "space");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppCurrentDropletRelationship {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppCurrentDropletRelationshipData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppEnv {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppEnvironmentVariables {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppEnvironmentVariablesLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.app {
+            let at = join(at, "app");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppEnvironmentVariablesUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.var {
+            let at = join(at, "var");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                    if (key.as_str().chars().count() as u64) < 1u64 {
+                        problems
+                            .push(format!("{at} must be at least {} characters", 1u64));
+                    }
+                    if !matches_pattern(
+                        "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)",
+                        key.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)"
+                                ),
+                            );
+                    }
+                }
+                let at = join(&at, key);
+            }
+        }
+    }
+}
+impl Check for super::models::AppFeature {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppFeatureList {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.resources {
+            let at = join(at, "resources");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.pagination {
+            let at = join(at, "pagination");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppFeatureUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppIncludeItem {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.environment_variables {
+            let at = join(at, "environment_variables");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.space {
+            let at = join(at, "space");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.processes {
+            let at = join(at, "processes");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.packages {
+            let at = join(at, "packages");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.current_droplet {
+            let at = join(at, "current_droplet");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.droplets {
+            let at = join(at, "droplets");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.tasks {
+            let at = join(at, "tasks");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.start {
+            let at = join(at, "start");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.stop {
+            let at = join(at, "stop");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.clear_buildpack_cache {
+            let at = join(at, "clear_buildpack_cache");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.revisions {
+            let at = join(at, "revisions");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.deployed_revisions {
+            let at = join(at, "deployed_revisions");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.features {
+            let at = join(at, "features");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppList {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.pagination {
+            let at = join(at, "pagination");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.resources {
+            let at = join(at, "resources");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.included {
+            let at = join(at, "included");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppOrderBy {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppPermissions {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppRelationships {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.space {
+            let at = join(at, "space");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.current_droplet {
+            let at = join(at, "current_droplet");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::AppSshEnabled {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::AppUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.name {
+            let at = join(at, "name");
+            if (value0.as_str().chars().count() as u64) < 1u64 {
+                problems.push(format!("{at} must be at least {} characters", 1u64));
+            }
+            if (value0.as_str().chars().count() as u64) > 255u64 {
+                problems.push(format!("{at} must be at most {} characters", 255u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.lifecycle {
+            let at = join(at, "lifecycle");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::CurrentDropletRelationship {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::CurrentDropletRelationshipData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::CurrentDropletRelationshipLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.related {
+            let at = join(at, "related");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::Droplet {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.lifecycle {
+            let at = join(at, "lifecycle");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.checksum {
+            let at = join(at, "checksum");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.buildpacks {
+            let at = join(at, "buildpacks");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.created_at {
+            let at = join(at, "created_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.updated_at {
+            let at = join(at, "updated_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.relationships {
+            let at = join(at, "relationships");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                }
+                let at = join(&at, key);
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::DropletBuildpacksItem {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::DropletChecksum {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::DropletChecksumType {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::DropletLifecycle {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::DropletRelationships {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.app {
+            let at = join(at, "app");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::DropletState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::Error {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ErrorEnvelope {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.errors {
+            let at = join(at, "errors");
+            if (value0.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+    }
+}
+impl Check for super::models::HealthCheck {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::HealthCheckData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::HealthCheckType {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::HealthCheckTypeRequest {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::HealthCheckUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::HealthCheckUpdateData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.timeout {
+            let at = join(at, "timeout");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value0 as f64).is_some_and(|n| n > 2147483647f64) {
+                problems
+                    .push(
+                        format!("{at} must be less than or equal to {}", 2147483647f64),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.invocation_timeout {
+            let at = join(at, "invocation_timeout");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value0 as f64).is_some_and(|n| n > 2147483647f64) {
+                problems
+                    .push(
+                        format!("{at} must be less than or equal to {}", 2147483647f64),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.interval {
+            let at = join(at, "interval");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value0 as f64).is_some_and(|n| n > 2147483647f64) {
+                problems
+                    .push(
+                        format!("{at} must be less than or equal to {}", 2147483647f64),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.endpoint {
+            let at = join(at, "endpoint");
+            if (value0.as_str().chars().count() as u64) > 255u64 {
+                problems.push(format!("{at} must be at most {} characters", 255u64));
+            }
+            if !matches_pattern("^(?:/|/([^\\s/]\\S*)?)$", value0.as_str()) {
+                problems.push(format!("{at} must match {}", "^(?:/|/([^\\s/]\\S*)?)$"));
+            }
+        }
+    }
+}
+impl Check for super::models::Included {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::InstancePort {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.external {
+            let at = join(at, "external");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.internal {
+            let at = join(at, "internal");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+    }
+}
+impl Check for super::models::Lifecycle {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::LifecycleData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::LifecycleDataRequest {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.buildpacks {
+            let at = join(at, "buildpacks");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if (value1.as_str().chars().count() as u64) < 1u64 {
+                    problems.push(format!("{at} must be at least {} characters", 1u64));
+                }
+                if (value1.as_str().chars().count() as u64) > 4096u64 {
+                    problems
+                        .push(format!("{at} must be at most {} characters", 4096u64));
+                }
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.stack {
+            let at = join(at, "stack");
+            if (value0.as_str().chars().count() as u64) < 1u64 {
+                problems.push(format!("{at} must be at least {} characters", 1u64));
+            }
+            if (value0.as_str().chars().count() as u64) > 4096u64 {
+                problems.push(format!("{at} must be at most {} characters", 4096u64));
+            }
+        }
+    }
+}
+impl Check for super::models::LifecycleRequest {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::LifecycleType {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::Link {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::Metadata {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.labels {
+            let at = join(at, "labels");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                    if (key.as_str().chars().count() as u64) > 317u64 {
+                        problems
+                            .push(format!("{at} must be at most {} characters", 317u64));
+                    }
+                    if !matches_pattern(
+                        "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                        key.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                ),
+                            );
+                    }
+                }
+                let at = join(&at, key);
+                if (value1.as_str().chars().count() as u64) > 63u64 {
+                    problems.push(format!("{at} must be at most {} characters", 63u64));
+                }
+                if !matches_pattern(
+                    "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
+                            ),
+                        );
+                }
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.annotations {
+            let at = join(at, "annotations");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                    if (key.as_str().chars().count() as u64) > 317u64 {
+                        problems
+                            .push(format!("{at} must be at most {} characters", 317u64));
+                    }
+                    if !matches_pattern(
+                        "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                        key.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                ),
+                            );
+                    }
+                }
+                let at = join(&at, key);
+                if (value1.as_str().chars().count() as u64) > 5000u64 {
+                    problems
+                        .push(format!("{at} must be at most {} characters", 5000u64));
+                }
+            }
+        }
+    }
+}
+impl Check for super::models::MetadataUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.labels {
+            let at = join(at, "labels");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                    if (key.as_str().chars().count() as u64) > 317u64 {
+                        problems
+                            .push(format!("{at} must be at most {} characters", 317u64));
+                    }
+                    if !matches_pattern(
+                        "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                        key.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                ),
+                            );
+                    }
+                }
+                let at = join(&at, key);
+                if let Some(value2) = value1.as_ref() {
+                    if (value2.as_str().chars().count() as u64) > 63u64 {
+                        problems
+                            .push(format!("{at} must be at most {} characters", 63u64));
+                    }
+                    if !matches_pattern(
+                        "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$",
+                        value2.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.annotations {
+            let at = join(at, "annotations");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                    if (key.as_str().chars().count() as u64) > 317u64 {
+                        problems
+                            .push(format!("{at} must be at most {} characters", 317u64));
+                    }
+                    if !matches_pattern(
+                        "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                        key.as_str(),
+                    ) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                ),
+                            );
+                    }
+                }
+                let at = join(&at, key);
+                if let Some(value2) = value1.as_ref() {
+                    if (value2.as_str().chars().count() as u64) > 5000u64 {
+                        problems
+                            .push(
+                                format!("{at} must be at most {} characters", 5000u64),
+                            );
+                    }
+                }
+            }
+        }
+    }
+}
+impl Check for super::models::PaginatedList {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.pagination {
+            let at = join(at, "pagination");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::Pagination {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.total_results {
+            let at = join(at, "total_results");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.total_pages {
+            let at = join(at, "total_pages");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.first {
+            let at = join(at, "first");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.last {
+            let at = join(at, "last");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.next {
+            let at = join(at, "next");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.previous {
+            let at = join(at, "previous");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::Process {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.created_at {
+            let at = join(at, "created_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.updated_at {
+            let at = join(at, "updated_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.instances {
+            let at = join(at, "instances");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.memory_in_mb {
+            let at = join(at, "memory_in_mb");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.disk_in_mb {
+            let at = join(at, "disk_in_mb");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.log_rate_limit_in_bytes_per_second {
+            let at = join(at, "log_rate_limit_in_bytes_per_second");
+            if Some(*value0 as f64).is_some_and(|n| n < -1f64) {
+                problems
+                    .push(format!("{at} must be greater than or equal to {}", - 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.health_check {
+            let at = join(at, "health_check");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.readiness_health_check {
+            let at = join(at, "readiness_health_check");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.process_instances {
+            let at = join(at, "process_instances");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.relationships {
+            let at = join(at, "relationships");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessEmbedItem {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ProcessInstance {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.index {
+            let at = join(at, "index");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+    }
+}
+impl Check for super::models::ProcessInstanceList {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.resources {
+            let at = join(at, "resources");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessInstanceListLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.process {
+            let at = join(at, "process");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessInstanceState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ProcessLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.scale {
+            let at = join(at, "scale");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.app {
+            let at = join(at, "app");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.space {
+            let at = join(at, "space");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.stats {
+            let at = join(at, "stats");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.process_instances {
+            let at = join(at, "process_instances");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessList {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.pagination {
+            let at = join(at, "pagination");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.resources {
+            let at = join(at, "resources");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+    }
+}
+impl Check for super::models::ProcessOrderBy {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ProcessRelationships {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.app {
+            let at = join(at, "app");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.revision {
+            let at = join(at, "revision");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessScale {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.instances {
+            let at = join(at, "instances");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.memory_in_mb {
+            let at = join(at, "memory_in_mb");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.disk_in_mb {
+            let at = join(at, "disk_in_mb");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self
+            .log_rate_limit_in_bytes_per_second
+        {
+            let at = join(at, "log_rate_limit_in_bytes_per_second");
+            if Some(*value0 as f64).is_some_and(|n| n < -1f64) {
+                problems
+                    .push(format!("{at} must be greater than or equal to {}", - 1f64));
+            }
+        }
+    }
+}
+impl Check for super::models::ProcessStats {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.resources {
+            let at = join(at, "resources");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+    }
+}
+impl Check for super::models::ProcessStatsInstance {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.index {
+            let at = join(at, "index");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.instance_ports {
+            let at = join(at, "instance_ports");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.usage {
+            let at = join(at, "usage");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.command {
+            let at = join(at, "command");
+            if (value0.as_str().chars().count() as u64) < 1u64 {
+                problems.push(format!("{at} must be at least {} characters", 1u64));
+            }
+            if (value0.as_str().chars().count() as u64) > 4096u64 {
+                problems.push(format!("{at} must be at most {} characters", 4096u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.user {
+            let at = join(at, "user");
+            if (value0.as_str().chars().count() as u64) < 1u64 {
+                problems.push(format!("{at} must be at least {} characters", 1u64));
+            }
+            if (value0.as_str().chars().count() as u64) > 255u64 {
+                problems.push(format!("{at} must be at most {} characters", 255u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.health_check {
+            let at = join(at, "health_check");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.readiness_health_check {
+            let at = join(at, "readiness_health_check");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ProcessUsage {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ReadinessHealthCheck {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ReadinessHealthCheckData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ReadinessHealthCheckUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ReadinessHealthCheckUpdateData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.invocation_timeout {
+            let at = join(at, "invocation_timeout");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value0 as f64).is_some_and(|n| n > 2147483647f64) {
+                problems
+                    .push(
+                        format!("{at} must be less than or equal to {}", 2147483647f64),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.interval {
+            let at = join(at, "interval");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value0 as f64).is_some_and(|n| n > 2147483647f64) {
+                problems
+                    .push(
+                        format!("{at} must be less than or equal to {}", 2147483647f64),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.endpoint {
+            let at = join(at, "endpoint");
+            if (value0.as_str().chars().count() as u64) > 255u64 {
+                problems.push(format!("{at} must be at most {} characters", 255u64));
+            }
+            if !matches_pattern("^(?:/|/([^\\s/]\\S*)?)$", value0.as_str()) {
+                problems.push(format!("{at} must match {}", "^(?:/|/([^\\s/]\\S*)?)$"));
+            }
+        }
+    }
+}
+impl Check for super::models::ToOneRelationship {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ToOneRelationshipData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::ToOneRelationshipRequest {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.data {
+            let at = join(at, "data");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ToOneRelationshipRequestData {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.guid {
+            let at = join(at, "guid");
+            if (value0.as_str().chars().count() as u64) < 1u64 {
+                problems.push(format!("{at} must be at least {} characters", 1u64));
+            }
+            if (value0.as_str().chars().count() as u64) > 200u64 {
+                problems.push(format!("{at} must be at most {} characters", 200u64));
+            }
+        }
+    }
+}
+impl Check for super::models::V2App {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.metadata {
+            let at = join(at, "metadata");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.entity {
+            let at = join(at, "entity");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::V2AppCreate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.command {
+            let at = join(at, "command");
+            if (value0.as_str().chars().count() as u64) > 4096u64 {
+                problems.push(format!("{at} must be at most {} characters", 4096u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.docker_credentials {
+            let at = join(at, "docker_credentials");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.ports {
+            let at = join(at, "ports");
+            if (value0.len() as u64) > 10u64 {
+                problems.push(format!("{at} must have at most {} items", 10u64));
+            }
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if Some(*value1 as f64).is_some_and(|n| n < 1024f64) {
+                    problems
+                        .push(
+                            format!("{at} must be greater than or equal to {}", 1024f64),
+                        );
+                }
+                if Some(*value1 as f64).is_some_and(|n| n > 65535f64) {
+                    problems
+                        .push(
+                            format!("{at} must be less than or equal to {}", 65535f64),
+                        );
+                }
+            }
+        }
+    }
+}
+impl Check for super::models::V2AppEntity {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.docker_credentials {
+            let at = join(at, "docker_credentials");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::V2AppEntityDockerCredentials {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2AppEntityPackageState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2AppEntityState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2AppMetadata {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2AppUpdate {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.command {
+            let at = join(at, "command");
+            if (value0.as_str().chars().count() as u64) > 4096u64 {
+                problems.push(format!("{at} must be at most {} characters", 4096u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.docker_credentials {
+            let at = join(at, "docker_credentials");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.ports {
+            let at = join(at, "ports");
+            if (value0.len() as u64) > 10u64 {
+                problems.push(format!("{at} must have at most {} items", 10u64));
+            }
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if Some(*value1 as f64).is_some_and(|n| n < 1024f64) {
+                    problems
+                        .push(
+                            format!("{at} must be greater than or equal to {}", 1024f64),
+                        );
+                }
+                if Some(*value1 as f64).is_some_and(|n| n > 65535f64) {
+                    problems
+                        .push(
+                            format!("{at} must be less than or equal to {}", 65535f64),
+                        );
+                }
+            }
+        }
+    }
+}
+impl Check for super::models::V2AppUpdateDockerCredentials {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2AppUpdateHealthCheckType {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2AppUpdateState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V2Error {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for ListProcessesQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.guids {
+            let at = "guids".to_string();
+        }
+        if let Some(value) = &self.types {
+            let at = "types".to_string();
+        }
+        if let Some(value) = &self.app_guids {
+            let at = "app_guids".to_string();
+        }
+        if let Some(value) = &self.space_guids {
+            let at = "space_guids".to_string();
+        }
+        if let Some(value) = &self.organization_guids {
+            let at = "organization_guids".to_string();
+        }
+        if let Some(value) = &self.page {
+            let at = "page".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        if let Some(value) = &self.per_page {
+            let at = "per_page".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value as f64).is_some_and(|n| n > 5000f64) {
+                problems.push(format!("{at} must be less than or equal to {}", 5000f64));
+            }
+        }
+        if let Some(value) = &self.order_by {
+            let at = "order_by".to_string();
+        }
+        if let Some(value) = &self.label_selector {
+            let at = "label_selector".to_string();
+        }
+        if let Some(value) = &self.embed {
+            let at = "embed".to_string();
+        }
+        if let Some(value) = &self.created_ats {
+            let at = "created_ats".to_string();
+            for (index, value1) in value.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if !matches_pattern(
+                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
+            }
+        }
+        if let Some(value) = &self.created_ats_lt {
+            let at = "created_ats[lt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_lte {
+            let at = "created_ats[lte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_gt {
+            let at = "created_ats[gt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_gte {
+            let at = "created_ats[gte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats {
+            let at = "updated_ats".to_string();
+            for (index, value1) in value.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if !matches_pattern(
+                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
+            }
+        }
+        if let Some(value) = &self.updated_ats_lt {
+            let at = "updated_ats[lt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_lte {
+            let at = "updated_ats[lte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_gt {
+            let at = "updated_ats[gt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_gte {
+            let at = "updated_ats[gte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+    }
+}
+impl Check for GetProcessQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.embed {
+            let at = "embed".to_string();
+        }
+    }
+}
+impl Check for ListAppProcessesQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.guids {
+            let at = "guids".to_string();
+        }
+        if let Some(value) = &self.types {
+            let at = "types".to_string();
+        }
+        if let Some(value) = &self.page {
+            let at = "page".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        if let Some(value) = &self.per_page {
+            let at = "per_page".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value as f64).is_some_and(|n| n > 5000f64) {
+                problems.push(format!("{at} must be less than or equal to {}", 5000f64));
+            }
+        }
+        if let Some(value) = &self.order_by {
+            let at = "order_by".to_string();
+        }
+        if let Some(value) = &self.label_selector {
+            let at = "label_selector".to_string();
+        }
+        if let Some(value) = &self.embed {
+            let at = "embed".to_string();
+        }
+        if let Some(value) = &self.created_ats {
+            let at = "created_ats".to_string();
+            for (index, value1) in value.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if !matches_pattern(
+                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
+            }
+        }
+        if let Some(value) = &self.created_ats_lt {
+            let at = "created_ats[lt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_lte {
+            let at = "created_ats[lte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_gt {
+            let at = "created_ats[gt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_gte {
+            let at = "created_ats[gte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats {
+            let at = "updated_ats".to_string();
+            for (index, value1) in value.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if !matches_pattern(
+                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
+            }
+        }
+        if let Some(value) = &self.updated_ats_lt {
+            let at = "updated_ats[lt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_lte {
+            let at = "updated_ats[lte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_gt {
+            let at = "updated_ats[gt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_gte {
+            let at = "updated_ats[gte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+    }
+}
+impl Check for GetAppProcessQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.embed {
+            let at = "embed".to_string();
+        }
+    }
+}
+impl Check for ListAppsQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.guids {
+            let at = "guids".to_string();
+        }
+        if let Some(value) = &self.names {
+            let at = "names".to_string();
+        }
+        if let Some(value) = &self.space_guids {
+            let at = "space_guids".to_string();
+        }
+        if let Some(value) = &self.organization_guids {
+            let at = "organization_guids".to_string();
+        }
+        if let Some(value) = &self.stacks {
+            let at = "stacks".to_string();
+        }
+        if let Some(value) = &self.page {
+            let at = "page".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        if let Some(value) = &self.per_page {
+            let at = "per_page".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+            if Some(*value as f64).is_some_and(|n| n > 5000f64) {
+                problems.push(format!("{at} must be less than or equal to {}", 5000f64));
+            }
+        }
+        if let Some(value) = &self.order_by {
+            let at = "order_by".to_string();
+        }
+        if let Some(value) = &self.label_selector {
+            let at = "label_selector".to_string();
+        }
+        if let Some(value) = &self.lifecycle_type {
+            let at = "lifecycle_type".to_string();
+        }
+        if let Some(value) = &self.include {
+            let at = "include".to_string();
+        }
+        if let Some(value) = &self.created_ats {
+            let at = "created_ats".to_string();
+            for (index, value1) in value.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if !matches_pattern(
+                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
+            }
+        }
+        if let Some(value) = &self.created_ats_lt {
+            let at = "created_ats[lt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_lte {
+            let at = "created_ats[lte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_gt {
+            let at = "created_ats[gt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.created_ats_gte {
+            let at = "created_ats[gte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats {
+            let at = "updated_ats".to_string();
+            for (index, value1) in value.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                if !matches_pattern(
+                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                    value1.as_str(),
+                ) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
+            }
+        }
+        if let Some(value) = &self.updated_ats_lt {
+            let at = "updated_ats[lt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_lte {
+            let at = "updated_ats[lte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_gt {
+            let at = "updated_ats[gt]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        if let Some(value) = &self.updated_ats_gte {
+            let at = "updated_ats[gte]".to_string();
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+    }
+}
+impl Check for GetAppQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.include {
+            let at = "include".to_string();
+        }
+    }
+}
+impl Check for V2CreateAppQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.r#async {
+            let at = "async".to_string();
+        }
+    }
+}
+impl Check for V2GetAppQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.inline_relations_depth {
+            let at = "inline-relations-depth".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+            if Some(*value as f64).is_some_and(|n| n > 2f64) {
+                problems.push(format!("{at} must be less than or equal to {}", 2f64));
+            }
+        }
+    }
+}
+impl Check for V2UpdateAppQuery {
+    #[allow(unused_variables)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(value) = &self.r#async {
+            let at = "async".to_string();
+        }
+        if let Some(value) = &self.inline_relations_depth {
+            let at = "inline-relations-depth".to_string();
+            if Some(*value as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+            if Some(*value as f64).is_some_and(|n| n > 2f64) {
+                problems.push(format!("{at} must be less than or equal to {}", 2f64));
+            }
+        }
+    }
+}
 /// The operations tagged `Apps`.
 pub trait Apps: Send + Sync + 'static {
     /// `GET /v3/apps`: List apps
@@ -1557,6 +3743,11 @@ async fn handle_list_processes<S: Send + Sync + 'static + Apps + Processes + V2A
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.list_processes(context, query).await,
     )
@@ -1581,6 +3772,11 @@ async fn handle_get_process<S: Send + Sync + 'static + Apps + Processes + V2Apps
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
             params
@@ -1647,6 +3843,13 @@ async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2A
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.update_process(context, guid, body).await,
     )
@@ -1696,6 +3899,13 @@ async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Ap
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.scale_process(context, guid, body).await,
     )
@@ -1839,6 +4049,11 @@ async fn handle_list_app_processes<S: Send + Sync + 'static + Apps + Processes +
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
             params
@@ -1882,6 +4097,11 @@ async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
             params
@@ -1964,6 +4184,13 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.update_app_process(context, guid, r#type, body).await,
     )
@@ -2021,6 +4248,13 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.scale_app_process(context, guid, r#type, body).await,
     )
@@ -2143,6 +4377,11 @@ async fn handle_list_apps<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.list_apps(context, query).await,
     )
@@ -2175,6 +4414,13 @@ async fn handle_create_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.create_app(context, body).await,
     )
@@ -2199,6 +4445,11 @@ async fn handle_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
             params
@@ -2300,6 +4551,13 @@ async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.update_app(context, guid, body).await,
     )
@@ -2565,6 +4823,13 @@ async fn handle_update_app_environment_variables<
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.update_app_environment_variables(context, guid, body).await,
     )
@@ -2774,6 +5039,13 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.update_app_feature(context, guid, name, body).await,
     )
@@ -2862,6 +5134,13 @@ async fn handle_set_app_current_droplet<
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.set_app_current_droplet(context, guid, body).await,
     )
@@ -2925,6 +5204,11 @@ async fn handle_v2_create_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
         .await
     {
@@ -2939,6 +5223,13 @@ async fn handle_v2_create_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.v2_create_app(context, query, body).await,
     )
@@ -2963,6 +5254,11 @@ async fn handle_v2_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
             params
@@ -3006,6 +5302,11 @@ async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
             return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
         }
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&query, "", &mut problems);
+    if !problems.is_empty() {
+        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+    }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
             params
@@ -3037,6 +5338,13 @@ async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
+    let mut problems: Vec<String> = Vec::new();
+    Check::check(&body, "", &mut problems);
+    if !problems.is_empty() {
+        return (state
+            .options
+            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+    }
     axum::response::IntoResponse::into_response(
         state.service.v2_update_app(context, guid, query, body).await,
     )

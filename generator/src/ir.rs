@@ -119,6 +119,40 @@ pub struct Field {
     pub ty: TypeRef,
     /// Whether the property is always present.
     pub required: bool,
+    /// Value rules its type cannot express.
+    pub constraints: Constraints,
+}
+
+/// Value rules a Rust type cannot express (the server stub checks them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Constraints {
+    /// Smallest number allowed.
+    pub minimum: Option<f64>,
+    /// Largest number allowed.
+    pub maximum: Option<f64>,
+    /// Fewest characters.
+    pub min_length: Option<u64>,
+    /// Most characters.
+    pub max_length: Option<u64>,
+    /// A regular expression the text must match (ECMA-262 flavour, lookarounds allowed).
+    pub pattern: Option<String>,
+    /// Fewest items.
+    pub min_items: Option<u64>,
+    /// Most items.
+    pub max_items: Option<u64>,
+    /// Rules for each item of a list.
+    pub items: Option<Box<Constraints>>,
+    /// Rules for each value of a map.
+    pub values: Option<Box<Constraints>>,
+    /// Rules for each key of a map.
+    pub keys: Option<Box<Constraints>>,
+}
+
+impl Constraints {
+    /// Whether there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
 }
 
 /// A type as used in a field, item or parameter.
@@ -214,6 +248,8 @@ pub struct Parameter {
     pub comma_delimited: bool,
     /// Documentation.
     pub doc: Option<String>,
+    /// Value rules its type cannot express.
+    pub constraints: Constraints,
 }
 
 /// A documented response.

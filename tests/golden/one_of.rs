@@ -871,6 +871,55 @@ pub mod server {
         }
         response
     }
+    /// Value rules of request bodies and parameters that their types cannot express.
+    pub trait Check {
+        /// Adds a problem (naming the field) for every rule `self` breaks.
+        fn check(&self, at: &str, problems: &mut Vec<String>);
+    }
+    #[allow(dead_code)]
+    fn join(at: &str, name: &str) -> String {
+        if at.is_empty() { name.to_string() } else { format!("{at}.{name}") }
+    }
+    /// Whether `text` matches `pattern`; compiled patterns are kept. A pattern that does
+    /// not compile matches everything (the spec's lint catches those).
+    #[allow(dead_code)]
+    fn matches_pattern(pattern: &'static str, text: &str) -> bool {
+        type Cache = std::collections::HashMap<&'static str, Option<fancy_regex::Regex>>;
+        static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let regex = cache
+            .entry(pattern)
+            .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
+        regex.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
+    }
+    impl Check for super::models::Action {
+        #[allow(unused_variables, clippy::only_used_in_recursion)]
+        fn check(&self, at: &str, problems: &mut Vec<String>) {}
+    }
+    impl Check for super::models::Id {
+        #[allow(unused_variables, clippy::only_used_in_recursion)]
+        fn check(&self, at: &str, problems: &mut Vec<String>) {
+            #[allow(unreachable_patterns, clippy::single_match)]
+            match self {
+                Self::Named(inner) => {
+                    let at = at.to_string();
+                    Check::check(inner, &at, problems);
+                }
+                _ => {}
+            }
+        }
+    }
+    impl Check for super::models::Named {
+        #[allow(unused_variables, clippy::only_used_in_recursion)]
+        fn check(&self, at: &str, problems: &mut Vec<String>) {}
+    }
+    impl Check for super::models::Shape {
+        #[allow(unused_variables, clippy::only_used_in_recursion)]
+        fn check(&self, at: &str, problems: &mut Vec<String>) {}
+    }
     /// The router for every operation, served by `service`.
     pub fn router<S: Send + Sync + 'static>(
         service: std::sync::Arc<S>,

@@ -293,6 +293,73 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The value rules of a schema, through `$ref`s and `allOf` wrappers to primitive
+    /// components (named models check their own rules).
+    fn constraints_of(&self, schema: &Value, depth: usize) -> Constraints {
+        let mut rules = Constraints::default();
+        if depth > 8 {
+            return rules;
+        }
+        let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+        let count = |key: &str| schema.get(key).and_then(Value::as_u64);
+        rules.minimum = number("minimum");
+        rules.maximum = number("maximum");
+        if schema.get("exclusiveMinimum") == Some(&Value::Bool(true)) {
+            rules.minimum = None;
+        }
+        if schema.get("exclusiveMaximum") == Some(&Value::Bool(true)) {
+            rules.maximum = None;
+        }
+        rules.min_length = count("minLength");
+        rules.max_length = count("maxLength");
+        rules.pattern = schema
+            .get("pattern")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        rules.min_items = count("minItems");
+        rules.max_items = count("maxItems");
+        let nested = |child: Option<&Value>| {
+            child
+                .map(|c| self.constraints_of(c, depth + 1))
+                .filter(|c| !c.is_empty())
+                .map(Box::new)
+        };
+        rules.items = nested(schema.get("items"));
+        rules.values = nested(schema.get("additionalProperties").filter(|v| v.is_object()));
+        rules.keys = nested(schema.get("x-property-names"));
+        let inherited = match (
+            schema.get("$ref").and_then(Value::as_str),
+            schema.get("allOf").and_then(Value::as_array),
+        ) {
+            (Some(reference), _) => Some(reference.to_string()),
+            (None, Some(branches)) if branches.len() == 1 => branches[0]
+                .get("$ref")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            _ => None,
+        };
+        if let Some(reference) = inherited {
+            let target = reference.trim_start_matches('#');
+            let is_model = self.components.get(target).is_some_and(Option::is_some);
+            if let (false, Some(referenced)) = (is_model, self.raw.pointer(target)) {
+                let base = self.constraints_of(referenced, depth + 1);
+                rules = Constraints {
+                    minimum: rules.minimum.or(base.minimum),
+                    maximum: rules.maximum.or(base.maximum),
+                    min_length: rules.min_length.or(base.min_length),
+                    max_length: rules.max_length.or(base.max_length),
+                    pattern: rules.pattern.or(base.pattern),
+                    min_items: rules.min_items.or(base.min_items),
+                    max_items: rules.max_items.or(base.max_items),
+                    items: rules.items.or(base.items),
+                    values: rules.values.or(base.values),
+                    keys: rules.keys.or(base.keys),
+                };
+            }
+        }
+        rules
+    }
+
     /// The named model for the schema at `at`, lowering it on first use.
     fn model(&mut self, at: &str, context: &str) -> String {
         if let Some(Some(name)) = self.components.get(at) {
@@ -413,7 +480,9 @@ impl<'a> Lowerer<'a> {
                 .unwrap_or_else(|| name.to_string());
             let context = format!("{owner}{}", naming::type_name(&wire, "Field"));
             let ty = self.type_of(&property, &property_at, &context);
+            let constraints = self.constraints_of(&property, 0);
             fields.push(Field {
+                constraints,
                 name: scope.claim(&naming::field_name(&wire, "field")),
                 doc: doc_of(&property),
                 required: required.contains(&wire),
@@ -785,7 +854,12 @@ impl<'a> Lowerer<'a> {
                 .get("style")
                 .and_then(Value::as_str)
                 .is_none_or(|s| s == "form");
+            let constraints = parameter
+                .get("schema")
+                .map(|schema| self.constraints_of(schema, 0))
+                .unwrap_or_default();
             parameters.push(Parameter {
+                constraints,
                 name: scope.claim(&naming::field_name(&wire, "param")),
                 required: parameter.get("required") == Some(&Value::Bool(true))
                     || location == ParameterLocation::Path,

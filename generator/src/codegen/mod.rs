@@ -6,6 +6,7 @@
 //! let files = emit + render (api);     // tokens → syn::File → prettyplease
 //! ```
 
+pub mod check;
 pub mod client;
 pub mod emit;
 pub mod lower;

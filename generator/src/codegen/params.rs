@@ -183,8 +183,12 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
         match (strip_nullable(&p.ty), p.comma_delimited) {
             (TypeRef::List(_), true) => quote! {
                 #wire => {
-                    let parsed: Result<Vec<_>, String> =
-                        value.split(',').map(|v| FromQueryValue::from_query_value(&decode(v))).collect();
+                    // An empty value is an empty list.
+                    let parsed: Result<Vec<_>, String> = value
+                        .split(',')
+                        .filter(|v| !v.is_empty())
+                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                        .collect();
                     query.#field = Some(parsed.map_err(|e| format!("{}: {e}", #wire))?);
                 }
             },

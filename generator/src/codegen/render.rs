@@ -40,13 +40,14 @@ pub fn cargo_toml(name: &str, source: &str, standalone: bool) -> String {
          # The async client (on reqwest with rustls).\n\
          client = [\"dep:reqwest\"]\n\
          # The axum server stub.\n\
-         server = [\"dep:axum\"]\n\
+         server = [\"dep:axum\", \"dep:fancy-regex\"]\n\
          \n\
          [dependencies]\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
          serde_json = \"1\"\n\
          reqwest = {{ version = \"0.13\", default-features = false, features = [\"rustls\", \"json\"], optional = true }}\n\
          axum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"], optional = true }}\n\
+         fancy-regex = {{ version = \"0.19\", optional = true }}\n\
          {workspace}"
     )
 }

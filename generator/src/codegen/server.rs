@@ -76,7 +76,7 @@ pub fn generate(api: &Api) -> TokenStream {
         }
     });
     let responses = api.operations.iter().map(response_enum);
-    let handlers = api.operations.iter().map(|o| handler(o, &bound));
+    let handlers = api.operations.iter().map(|o| handler(api, o, &bound));
     let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
     for operation in &api.operations {
         by_path
@@ -93,6 +93,7 @@ pub fn generate(api: &Api) -> TokenStream {
         quote!(.route(#path, axum::routing::MethodRouter::new() #( .#methods )*))
     });
     let support = support();
+    let checks = super::check::generate(api);
     quote! {
         //! The server stub (feature `server`), on `axum`: implement the traits, then serve
         //! `router(service, Options::default())`. Before an implementation runs, the stub
@@ -106,6 +107,8 @@ pub fn generate(api: &Api) -> TokenStream {
         use super::params::*;
 
         #support
+
+        #checks
 
         #( #trait_items )*
 
@@ -227,7 +230,7 @@ fn response_enum(operation: &Operation) -> TokenStream {
     }
 }
 
-fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
+fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream {
     let name = format_ident!("handle_{}", naming::bare(&operation.name));
     let method = ident(&operation.name);
     let authenticate = if operation.secured {
@@ -245,6 +248,11 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
                 Ok(query) => query,
                 Err(detail) => return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail)),
             };
+            let mut problems: Vec<String> = Vec::new();
+            Check::check(&query, "", &mut problems);
+            if !problems.is_empty() {
+                return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+            }
         }
     });
     let query_argument = query_name(operation).map(|_| quote!(query,));
@@ -264,8 +272,21 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
         .iter()
         .filter(|p| p.location == ParameterLocation::Path)
         .map(|p| ident(&p.name));
-    let body = operation.request_body.as_ref().map(|ty| {
-        let ty = type_tokens(ty);
+    let body = operation.request_body.as_ref().map(|body_type| {
+        let ty = type_tokens(body_type);
+        let checked = match body_type {
+            TypeRef::Named(name) => api.models.get(name).is_some_and(|m| !matches!(m.kind, ModelKind::Enum { .. })),
+            _ => false,
+        };
+        let body_check = checked.then(|| {
+            quote! {
+                let mut problems: Vec<String> = Vec::new();
+                Check::check(&body, "", &mut problems);
+                if !problems.is_empty() {
+                    return (state.options.refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+                }
+            }
+        });
         quote! {
             let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit).await {
                 Ok(bytes) => bytes,
@@ -275,6 +296,7 @@ fn handler(operation: &Operation, bound: &TokenStream) -> TokenStream {
                 Ok(body) => body,
                 Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
             };
+            #body_check
         }
     });
     let body_argument = operation.request_body.as_ref().map(|_| quote!(body,));
