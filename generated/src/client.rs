@@ -789,7 +789,7 @@ impl Client {
         for (name, value) in query.header_pairs() {
             request = request.header(name, value);
         }
-        self.send_json(request, &["200"], &["401", "403", "404", "429"]).await
+        self.send_json(request, &["200"], &["400", "401", "403", "404", "429"]).await
     }
     /// `PUT /v2/apps/{guid}`: Update a v2 app
     pub async fn v2_update_app(

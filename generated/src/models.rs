@@ -13,7 +13,11 @@ pub struct App {
     pub relationships: AppRelationships,
     pub metadata: Metadata,
     pub links: AppLinks,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub included: Option<Included>,
 }
 /// A new app.
@@ -23,13 +27,25 @@ pub struct AppCreate {
     pub name: String,
     pub relationships: AppCreateRelationships,
     /// Initial environment variables; values may be any JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub environment_variables: Option<
         std::collections::BTreeMap<String, serde_json::Value>,
     >,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub lifecycle: Option<LifecycleRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub metadata: Option<MetadataUpdate>,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -145,7 +161,11 @@ pub struct AppLinks {
     pub tasks: Link,
     pub start: Link,
     pub stop: Link,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub clear_buildpack_cache: Option<Link>,
     pub revisions: Link,
     pub deployed_revisions: Link,
@@ -156,7 +176,11 @@ pub struct AppLinks {
 pub struct AppList {
     pub pagination: Pagination,
     pub resources: Vec<App>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub included: Option<Included>,
 }
 #[derive(
@@ -298,11 +322,23 @@ impl std::fmt::Display for AppState {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub lifecycle: Option<LifecycleRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub metadata: Option<MetadataUpdate>,
 }
 /// The app's current droplet relationship.
@@ -350,7 +386,11 @@ pub struct Droplet {
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DropletBuildpacksItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub detect_output: super::support::Tristate<String>,
@@ -658,9 +698,17 @@ impl std::fmt::Display for HealthCheckTypeRequest {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub r#type: Option<HealthCheckTypeRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub data: Option<HealthCheckUpdateData>,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -678,9 +726,17 @@ pub struct HealthCheckUpdateData {
 /// Related resources requested with `include`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Included {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub spaces: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub organizations: Option<
         Vec<std::collections::BTreeMap<String, serde_json::Value>>,
     >,
@@ -689,9 +745,17 @@ pub struct Included {
 /// proxy ports are `null` when unset.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InstancePort {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub external: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub internal: Option<i32>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub external_tls_proxy_port: super::support::Tristate<i32>,
@@ -709,11 +773,19 @@ pub struct Lifecycle {
 /// `{}` for docker apps.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LifecycleData {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub buildpacks: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub stack: super::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub credentials: Option<String>,
 }
 /// Lifecycle data in a request. `buildpacks: null` (or `[]`) means autodetect;
@@ -726,7 +798,11 @@ pub struct LifecycleDataRequest {
     pub buildpacks: super::support::Tristate<Vec<String>>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub stack: super::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub credentials: Option<
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     >,
@@ -800,7 +876,11 @@ impl std::fmt::Display for LifecycleType {
 pub struct Link {
     pub href: String,
     /// The HTTP method, for links to actions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub method: Option<String>,
 }
 /// Labels and annotations of a resource, as the server returns them.
@@ -815,9 +895,17 @@ pub struct Metadata {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetadataUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub labels: Option<std::collections::BTreeMap<String, Option<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub annotations: Option<std::collections::BTreeMap<String, Option<String>>>,
 }
 /// A paginated list of any resource; the specific lists refine `resources`.
@@ -861,7 +949,11 @@ pub struct Process {
     pub health_check: HealthCheck,
     pub readiness_health_check: ReadinessHealthCheck,
     /// The process's instances; present only with `embed=process_instances`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub process_instances: Option<Vec<ProcessInstance>>,
     pub relationships: ProcessRelationships,
     pub metadata: Metadata,
@@ -997,7 +1089,11 @@ pub struct ProcessLinks {
     pub app: Link,
     pub space: Link,
     pub stats: Link,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub process_instances: Option<Link>,
 }
 /// A page of processes.
@@ -1082,14 +1178,26 @@ pub struct ProcessStats {
 pub struct ProcessStatsInstance {
     pub r#type: String,
     pub index: i32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub instance_guid: Option<String>,
     pub state: ProcessInstanceState,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub routable: super::support::Tristate<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub host: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub instance_internal_ip: Option<String>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub uptime: super::support::Tristate<i64>,
@@ -1099,7 +1207,11 @@ pub struct ProcessStatsInstance {
     pub disk_quota: super::support::Tristate<i64>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_rate_limit: super::support::Tristate<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub fds_quota: Option<i64>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub isolation_segment: super::support::Tristate<String>,
@@ -1110,7 +1222,11 @@ pub struct ProcessStatsInstance {
     /// Legacy single port, sent instead of `instance_ports` without network info.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub port: super::support::Tristate<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub usage: Option<ProcessUsage>,
 }
 /// Changes to a process. Every key is optional; an absent key leaves the value
@@ -1123,28 +1239,60 @@ pub struct ProcessUpdate {
     pub command: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub user: super::support::Tristate<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub health_check: Option<HealthCheckUpdate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub readiness_health_check: Option<ReadinessHealthCheckUpdate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub metadata: Option<MetadataUpdate>,
 }
 /// Resource usage of an instance; `{}` when the stats service is unavailable. `time`
 /// is RFC 3339 with sub-seconds or a `+00:00` offset, not the v3 resource timestamp.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProcessUsage {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub time: Option<super::support::DateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub cpu: Option<serde_json::Number>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub cpu_entitlement: super::support::Tristate<serde_json::Number>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub mem: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub disk: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub log_rate: Option<i64>,
 }
 /// The readiness health check. It has no `timeout`; `endpoint` is sent only for
@@ -1167,9 +1315,17 @@ pub struct ReadinessHealthCheckData {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadinessHealthCheckUpdate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub r#type: Option<HealthCheckTypeRequest>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub data: Option<ReadinessHealthCheckUpdateData>,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1284,7 +1440,11 @@ pub struct V2AppEntity {
     pub memory: i64,
     pub instances: i32,
     pub disk_quota: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub log_rate_limit: Option<i64>,
     pub state: V2AppEntityState,
     pub version: String,
@@ -1500,9 +1660,17 @@ pub struct V2AppUpdate {
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct V2AppUpdateDockerCredentials {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::support::present"
+    )]
     pub password: Option<String>,
 }
 #[derive(

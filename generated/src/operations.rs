@@ -554,6 +554,9 @@ pub fn reserialize(
         ("v2_get_app", Some("200")) => {
             Some(super::models::reserialize::<super::models::V2App>(body))
         }
+        ("v2_get_app", Some("400")) => {
+            Some(super::models::reserialize::<super::models::V2Error>(body))
+        }
         ("v2_get_app", Some("401")) => {
             Some(super::models::reserialize::<super::models::V2Error>(body))
         }

@@ -434,7 +434,6 @@ impl ListProcessesQuery {
                 "guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
@@ -442,7 +441,6 @@ impl ListProcessesQuery {
                 "types" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
@@ -450,7 +448,6 @@ impl ListProcessesQuery {
                 "app_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.app_guids = Some(
@@ -460,7 +457,6 @@ impl ListProcessesQuery {
                 "space_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.space_guids = Some(
@@ -470,7 +466,6 @@ impl ListProcessesQuery {
                 "organization_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.organization_guids = Some(
@@ -500,7 +495,6 @@ impl ListProcessesQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -508,7 +502,6 @@ impl ListProcessesQuery {
                 "created_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.created_ats = Some(
@@ -538,7 +531,6 @@ impl ListProcessesQuery {
                 "updated_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.updated_ats = Some(
@@ -623,7 +615,6 @@ impl GetProcessQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -861,7 +852,6 @@ impl ListAppProcessesQuery {
                 "guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
@@ -869,7 +859,6 @@ impl ListAppProcessesQuery {
                 "types" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
@@ -897,7 +886,6 @@ impl ListAppProcessesQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -905,7 +893,6 @@ impl ListAppProcessesQuery {
                 "created_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.created_ats = Some(
@@ -935,7 +922,6 @@ impl ListAppProcessesQuery {
                 "updated_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.updated_ats = Some(
@@ -1020,7 +1006,6 @@ impl GetAppProcessQuery {
                 "embed" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
@@ -1313,7 +1298,6 @@ impl ListAppsQuery {
                 "guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
@@ -1321,7 +1305,6 @@ impl ListAppsQuery {
                 "names" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.names = Some(parsed.map_err(|e| format!("{}: {e}", "names"))?);
@@ -1329,7 +1312,6 @@ impl ListAppsQuery {
                 "space_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.space_guids = Some(
@@ -1339,7 +1321,6 @@ impl ListAppsQuery {
                 "organization_guids" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.organization_guids = Some(
@@ -1349,7 +1330,6 @@ impl ListAppsQuery {
                 "stacks" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.stacks = Some(
@@ -1384,7 +1364,6 @@ impl ListAppsQuery {
                 "include" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.include = Some(
@@ -1394,7 +1373,6 @@ impl ListAppsQuery {
                 "created_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.created_ats = Some(
@@ -1424,7 +1402,6 @@ impl ListAppsQuery {
                 "updated_ats" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.updated_ats = Some(
@@ -1509,7 +1486,6 @@ impl GetAppQuery {
                 "include" => {
                     let parsed: Result<Vec<_>, String> = value
                         .split(',')
-                        .filter(|v| !v.is_empty())
                         .map(|v| FromQueryValue::from_query_value(&decode(v)))
                         .collect();
                     query.include = Some(
@@ -1955,7 +1931,12 @@ impl QueryValue for super::models::AppState {
 }
 impl FromQueryValue for super::models::AppState {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::AppState::from(text.to_string()))
+        match super::models::AppState::from(text.to_string()) {
+            super::models::AppState::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "STOPPED, STARTED"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::AppUpdate {
@@ -2042,7 +2023,12 @@ impl QueryValue for super::models::DropletChecksumType {
 }
 impl FromQueryValue for super::models::DropletChecksumType {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::DropletChecksumType::from(text.to_string()))
+        match super::models::DropletChecksumType::from(text.to_string()) {
+            super::models::DropletChecksumType::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "sha256, sha1"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::DropletLifecycle {
@@ -2074,7 +2060,17 @@ impl QueryValue for super::models::DropletState {
 }
 impl FromQueryValue for super::models::DropletState {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::DropletState::from(text.to_string()))
+        match super::models::DropletState::from(text.to_string()) {
+            super::models::DropletState::Unknown(other) => {
+                Err(
+                    format!(
+                        "'{other}' is not one of {}",
+                        "AWAITING_UPLOAD, PROCESSING_UPLOAD, STAGED, COPYING, FAILED, EXPIRED"
+                    ),
+                )
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::Error {
@@ -2128,7 +2124,12 @@ impl QueryValue for super::models::HealthCheckType {
 }
 impl FromQueryValue for super::models::HealthCheckType {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::HealthCheckType::from(text.to_string()))
+        match super::models::HealthCheckType::from(text.to_string()) {
+            super::models::HealthCheckType::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "port, process, http, none"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::HealthCheckTypeRequest {
@@ -2138,7 +2139,12 @@ impl QueryValue for super::models::HealthCheckTypeRequest {
 }
 impl FromQueryValue for super::models::HealthCheckTypeRequest {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::HealthCheckTypeRequest::from(text.to_string()))
+        match super::models::HealthCheckTypeRequest::from(text.to_string()) {
+            super::models::HealthCheckTypeRequest::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "port, process, http"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::HealthCheckUpdate {
@@ -2236,7 +2242,12 @@ impl QueryValue for super::models::LifecycleType {
 }
 impl FromQueryValue for super::models::LifecycleType {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::LifecycleType::from(text.to_string()))
+        match super::models::LifecycleType::from(text.to_string()) {
+            super::models::LifecycleType::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "buildpack, cnb, docker"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::Link {
@@ -2358,7 +2369,17 @@ impl QueryValue for super::models::ProcessInstanceState {
 }
 impl FromQueryValue for super::models::ProcessInstanceState {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::ProcessInstanceState::from(text.to_string()))
+        match super::models::ProcessInstanceState::from(text.to_string()) {
+            super::models::ProcessInstanceState::Unknown(other) => {
+                Err(
+                    format!(
+                        "'{other}' is not one of {}",
+                        "RUNNING, CRASHED, STARTING, STOPPING, DOWN, UNKNOWN"
+                    ),
+                )
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::ProcessLinks {
@@ -2613,7 +2634,12 @@ impl QueryValue for super::models::V2AppEntityPackageState {
 }
 impl FromQueryValue for super::models::V2AppEntityPackageState {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::V2AppEntityPackageState::from(text.to_string()))
+        match super::models::V2AppEntityPackageState::from(text.to_string()) {
+            super::models::V2AppEntityPackageState::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "PENDING, STAGED, FAILED"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::V2AppEntityState {
@@ -2623,7 +2649,12 @@ impl QueryValue for super::models::V2AppEntityState {
 }
 impl FromQueryValue for super::models::V2AppEntityState {
     fn from_query_value(text: &str) -> Result<Self, String> {
-        Ok(super::models::V2AppEntityState::from(text.to_string()))
+        match super::models::V2AppEntityState::from(text.to_string()) {
+            super::models::V2AppEntityState::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "STARTED, STOPPED"))
+            }
+            known => Ok(known),
+        }
     }
 }
 impl QueryValue for super::models::V2AppMetadata {

@@ -3528,6 +3528,8 @@ impl axum::response::IntoResponse for V2CreateAppResponse {
 pub enum V2GetAppResponse {
     /// `200`: The app.
     Ok { body: super::models::V2App },
+    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a
+    BadRequest { body: super::models::V2Error },
     /// `401`: No valid token.
     Unauthorized { body: super::models::V2Error },
     /// `403`: Not authorized.
@@ -3541,6 +3543,7 @@ impl axum::response::IntoResponse for V2GetAppResponse {
     fn into_response(self) -> axum::response::Response {
         match self {
             V2GetAppResponse::Ok { body } => json(200u16, &body, None),
+            V2GetAppResponse::BadRequest { body } => json(400u16, &body, None),
             V2GetAppResponse::Unauthorized { body } => json(401u16, &body, None),
             V2GetAppResponse::Forbidden { body } => json(403u16, &body, None),
             V2GetAppResponse::NotFound { body } => json(404u16, &body, None),

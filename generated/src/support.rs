@@ -29,6 +29,13 @@ impl<T> Tristate<T> {
         }
     }
 }
+/// Reads an optional property that may not be `null`: present means a value.
+/// (`#[serde(default)]` makes an absent one `None`.)
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
 impl<T> From<Option<T>> for Tristate<T> {
     /// `None` becomes `null`, not absent.
     fn from(value: Option<T>) -> Self {

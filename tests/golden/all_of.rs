@@ -6,10 +6,18 @@ pub mod models {
     #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct App {
         pub guid: super::support::Uuid,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub created_at: Option<super::support::DateTime>,
         pub name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub state: Option<AppState>,
     }
     /// Open: a value this version does not know is kept in `Unknown`.
@@ -68,7 +76,11 @@ pub mod models {
     #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct Base {
         pub guid: super::support::Uuid,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub created_at: Option<super::support::DateTime>,
     }
     /// Reads `body` into the type generated for the component schema `name` and writes
@@ -149,6 +161,13 @@ pub mod support {
                 _ => None,
             }
         }
+    }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.
@@ -406,7 +425,12 @@ pub mod params {
     }
     impl FromQueryValue for super::models::AppState {
         fn from_query_value(text: &str) -> Result<Self, String> {
-            Ok(super::models::AppState::from(text.to_string()))
+            match super::models::AppState::from(text.to_string()) {
+                super::models::AppState::Unknown(other) => {
+                    Err(format!("'{other}' is not one of {}", "STARTED, STOPPED"))
+                }
+                known => Ok(known),
+            }
         }
     }
     impl QueryValue for super::models::Base {

@@ -66,20 +66,44 @@ pub mod models {
     /// A schema named like a keyword, with keyword properties.
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
     pub struct Type {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub r#type: Option<String>,
         #[serde(rename = "self")]
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub self_: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub r#async: Option<bool>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub r#match: Option<i64>,
         #[serde(rename = "123abc")]
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub _123abc: Option<String>,
         #[serde(rename = "Self")]
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub self_2: Option<String>,
     }
     /// Reads `body` into the type generated for the component schema `name` and writes
@@ -159,6 +183,13 @@ pub mod support {
                 _ => None,
             }
         }
+    }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.
@@ -405,7 +436,12 @@ pub mod params {
     }
     impl FromQueryValue for super::models::Self_ {
         fn from_query_value(text: &str) -> Result<Self, String> {
-            Ok(super::models::Self_::from(text.to_string()))
+            match super::models::Self_::from(text.to_string()) {
+                super::models::Self_::Unknown(other) => {
+                    Err(format!("'{other}' is not one of {}", "fn, struct, , 1st"))
+                }
+                known => Ok(known),
+            }
         }
     }
     impl QueryValue for super::models::Type {

@@ -9,18 +9,30 @@ pub mod models {
         /// A free-form value.
         pub free: serde_json::Value,
         pub counts: std::collections::BTreeMap<String, i64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub nested: Option<std::collections::BTreeMap<String, EnvNestedValue>>,
     }
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
     pub struct EnvNestedValue {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub size: Option<u32>,
     }
     /// Declared properties and any others.
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
     pub struct Open {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub name: Option<String>,
         /// Properties beyond the declared ones.
         #[serde(flatten)]
@@ -106,6 +118,13 @@ pub mod support {
                 _ => None,
             }
         }
+    }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.

@@ -156,6 +156,13 @@ pub mod support {
             }
         }
     }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
+    }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.
         fn from(value: Option<T>) -> Self {
@@ -423,7 +430,12 @@ pub mod params {
     }
     impl FromQueryValue for super::models::ThingState {
         fn from_query_value(text: &str) -> Result<Self, String> {
-            Ok(super::models::ThingState::from(text.to_string()))
+            match super::models::ThingState::from(text.to_string()) {
+                super::models::ThingState::Unknown(other) => {
+                    Err(format!("'{other}' is not one of {}", "on, off"))
+                }
+                known => Ok(known),
+            }
         }
     }
 }

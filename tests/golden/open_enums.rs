@@ -234,6 +234,13 @@ pub mod support {
             }
         }
     }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
+    }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.
         fn from(value: Option<T>) -> Self {
@@ -562,7 +569,12 @@ pub mod params {
     }
     impl FromQueryValue for super::models::State {
         fn from_query_value(text: &str) -> Result<Self, String> {
-            Ok(super::models::State::from(text.to_string()))
+            match super::models::State::from(text.to_string()) {
+                super::models::State::Unknown(other) => {
+                    Err(format!("'{other}' is not one of {}", "RUNNING, DOWN, Unknown"))
+                }
+                known => Ok(known),
+            }
         }
     }
     impl QueryValue for super::models::Thing {

@@ -4,7 +4,11 @@ pub mod models {
     //! The API's types.
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
     pub struct Even {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub next: Option<Box<Odd>>,
     }
     /// A tree; a by-value parent needs a Box, a list of children does not.
@@ -12,12 +16,20 @@ pub mod models {
     pub struct Node {
         pub name: String,
         pub children: Vec<Node>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub parent: Option<Box<Node>>,
     }
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
     pub struct Odd {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub next: Option<Box<Even>>,
     }
     /// Reads `body` into the type generated for the component schema `name` and writes
@@ -98,6 +110,13 @@ pub mod support {
                 _ => None,
             }
         }
+    }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.

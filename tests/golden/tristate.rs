@@ -10,9 +10,17 @@ pub mod models {
         pub command: super::support::Tristate<String>,
         #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
         pub count: super::support::Tristate<i32>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub labels: Option<std::collections::BTreeMap<String, Option<String>>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
         pub note: Option<String>,
     }
     /// Reads `body` into the type generated for the component schema `name` and writes
@@ -100,6 +108,13 @@ pub mod support {
                 _ => None,
             }
         }
+    }
+    /// Reads an optional property that may not be `null`: present means a value.
+    /// (`#[serde(default)]` makes an absent one `None`.)
+    pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Option<T>, D::Error> {
+        T::deserialize(deserializer).map(Some)
     }
     impl<T> From<Option<T>> for Tristate<T> {
         /// `None` becomes `null`, not absent.

@@ -97,11 +97,16 @@ fn field_with(field: &Field, visibility: TokenStream) -> TokenStream {
                 quote!(#[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]),
             )
         }
+        // Optional but not nullable: absent is `None`, and `null` is refused.
+        (TypeRef::Json, false) => (
+            quote!(Option<serde_json::Value>),
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+        ),
         (ty, false) => {
             let ty = type_tokens(ty);
             (
                 quote!(Option<#ty>),
-                quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::present")]),
             )
         }
     };
@@ -336,6 +341,12 @@ pub fn support() -> TokenStream {
                     _ => None,
                 }
             }
+        }
+
+        /// Reads an optional property that may not be `null`: present means a value.
+        /// (`#[serde(default)]` makes an absent one `None`.)
+        pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+            T::deserialize(deserializer).map(Some)
         }
 
         impl<T> From<Option<T>> for Tristate<T> {

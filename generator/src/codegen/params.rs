@@ -18,10 +18,17 @@ pub fn generate(api: &Api) -> TokenStream {
         let name = ident(&m.name);
         let name = quote!(super::models::#name);
         let (write, read) = match &m.kind {
-            ModelKind::Enum { open: true, .. } => (
-                quote!(self.as_str().to_string()),
-                quote!(Ok(#name::from(text.to_string()))),
-            ),
+            // A request may only send the values the spec lists, open enum or not.
+            ModelKind::Enum { open: true, variants } => {
+                let expected = variants.iter().map(|v| v.wire_name.as_str()).collect::<Vec<_>>().join(", ");
+                let read = quote! {
+                    match #name::from(text.to_string()) {
+                        #name::Unknown(other) => Err(format!("'{other}' is not one of {}", #expected)),
+                        known => Ok(known),
+                    }
+                };
+                (quote!(self.as_str().to_string()), read)
+            }
             ModelKind::Enum {
                 variants,
                 open: false,
@@ -183,12 +190,8 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
         match (strip_nullable(&p.ty), p.comma_delimited) {
             (TypeRef::List(_), true) => quote! {
                 #wire => {
-                    // An empty value is an empty list.
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .filter(|v| !v.is_empty())
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
-                        .collect();
+                    let parsed: Result<Vec<_>, String> =
+                        value.split(',').map(|v| FromQueryValue::from_query_value(&decode(v))).collect();
                     query.#field = Some(parsed.map_err(|e| format!("{}: {e}", #wire))?);
                 }
             },

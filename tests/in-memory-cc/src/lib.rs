@@ -95,6 +95,9 @@ struct Process {
     version: String,
 }
 
+/// The one space this controller knows.
+const SPACE: &str = "2f35885d-0c9d-4423-83ad-fd05066f8576";
+
 const FEATURES: [(&str, &str); 4] = [
     ("ssh", "Enable SSHing into the app."),
     ("revisions", "Enable versioning of an application"),
@@ -166,7 +169,7 @@ impl Controller {
         };
         {
             let mut state = controller.lock();
-            let space = "2f35885d-0c9d-4423-83ad-fd05066f8576".to_string();
+            let space = SPACE.to_string();
             let web = state.create_app("web-app", &space, None);
             state.apps.get_mut(&web).into_iter().for_each(|a| {
                 a.started = true;

@@ -2,6 +2,50 @@
 
 use super::*;
 
+/// The v2 model validations of the values this controller keeps (400s, as v2 answers).
+fn v2_valid(update: &V2AppUpdate) -> Result<(), m::V2Error> {
+    let invalid = |code: i64, name: &str, description: &str| -> m::V2Error {
+        typed(json!({"code": code, "description": description, "error_code": name}))
+    };
+    if matches!(update.memory, Tristate::Value(n) if n <= 0) {
+        return Err(invalid(
+            100006,
+            "CF-AppMemoryInvalid",
+            "You have specified an invalid amount of memory for your application.",
+        ));
+    }
+    if matches!(update.instances, Tristate::Value(n) if n < 0) {
+        return Err(invalid(
+            100001,
+            "CF-AppInvalid",
+            "The app is invalid: Number of instances less than 0",
+        ));
+    }
+    if matches!(update.disk_quota, Tristate::Value(n) if n < 1) {
+        return Err(invalid(
+            100001,
+            "CF-AppInvalid",
+            "The app is invalid: disk_quota too small",
+        ));
+    }
+    if matches!(update.log_rate_limit, Tristate::Value(n) if n < -1) {
+        return Err(invalid(
+            100001,
+            "CF-AppInvalid",
+            "The app is invalid: log_rate_limit must be -1 or greater",
+        ));
+    }
+    Ok(())
+}
+
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 fn embeds(embed: &Option<Vec<m::ProcessEmbedItem>>) -> bool {
     embed
         .as_ref()
@@ -273,6 +317,12 @@ impl Apps for Controller {
     async fn create_app(&self, _: RequestContext, body: AppCreate) -> CreateAppResponse {
         let mut state = self.lock();
         let space = body.relationships.space.data.guid.clone();
+        if space != SPACE {
+            let detail = "Invalid space. Ensure that the space exists and you have access to it.";
+            return CreateAppResponse::UnprocessableEntity {
+                body: unprocessable(detail),
+            };
+        }
         if state
             .apps
             .values()
@@ -611,6 +661,12 @@ impl Apps for Controller {
         guid: String,
         body: ToOneRelationshipRequest,
     ) -> SetAppCurrentDropletResponse {
+        if !is_guid(&body.data.guid) {
+            let detail = "Unable to assign current droplet. Ensure the droplet exists and belongs to this app.";
+            return SetAppCurrentDropletResponse::UnprocessableEntity {
+                body: unprocessable(detail),
+            };
+        }
         let mut state = self.lock();
         let Some(app) = state.apps.get_mut(&guid) else {
             return SetAppCurrentDropletResponse::NotFound {
@@ -687,8 +743,15 @@ impl V2Apps for Controller {
             let error = json!({"code": 100001, "description": "The app is invalid: name and space_guid are required", "error_code": "CF-AppInvalid"});
             return V2CreateAppResponse::BadRequest { body: typed(error) };
         };
-        let guid = state.create_app(&name, &space, None);
         let update: V2AppUpdate = typed(serde_json::to_value(&body).unwrap_or_default());
+        if space != SPACE {
+            let error = json!({"code": 1002, "description": "The request is invalid: space_guid", "error_code": "CF-InvalidRelation"});
+            return V2CreateAppResponse::BadRequest { body: typed(error) };
+        }
+        if let Err(error) = v2_valid(&update) {
+            return V2CreateAppResponse::BadRequest { body: error };
+        }
+        let guid = state.create_app(&name, &space, None);
         Self::v2_apply(&mut state, &guid, None, &update);
         let body = self.v2_json(&state, &state.apps[&guid]);
         V2CreateAppResponse::Created { body: typed(body) }
@@ -723,6 +786,9 @@ impl V2Apps for Controller {
             return V2UpdateAppResponse::NotFound {
                 body: v2_not_found(&guid),
             };
+        }
+        if let Err(error) = v2_valid(&body) {
+            return V2UpdateAppResponse::BadRequest { body: error };
         }
         let name = body.name.value().cloned();
         Self::v2_apply(&mut state, &guid, name.as_ref(), &body);
