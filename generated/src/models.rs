@@ -9,14 +9,18 @@ pub struct App {
     pub state: AppState,
     pub created_at: super::support::DateTime,
     pub updated_at: super::support::DateTime,
+    #[serde(deserialize_with = "super::support::object")]
     pub lifecycle: Lifecycle,
+    #[serde(deserialize_with = "super::support::object")]
     pub relationships: AppRelationships,
+    #[serde(deserialize_with = "super::support::object")]
     pub metadata: Metadata,
+    #[serde(deserialize_with = "super::support::object")]
     pub links: AppLinks,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub included: Option<Included>,
 }
@@ -25,6 +29,7 @@ pub struct App {
 #[serde(deny_unknown_fields)]
 pub struct AppCreate {
     pub name: String,
+    #[serde(deserialize_with = "super::support::object")]
     pub relationships: AppCreateRelationships,
     /// Initial environment variables; values may be any JSON.
     #[serde(
@@ -38,24 +43,26 @@ pub struct AppCreate {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub lifecycle: Option<LifecycleRequest>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub metadata: Option<MetadataUpdate>,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppCreateRelationships {
+    #[serde(deserialize_with = "super::support::object")]
     pub space: ToOneRelationshipRequest,
 }
 /// The current droplet; `guid` is `null` when the app has none.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppCurrentDropletRelationship {
+    #[serde(deserialize_with = "super::support::object")]
     pub data: AppCurrentDropletRelationshipData,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -78,12 +85,15 @@ pub struct AppEnv {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppEnvironmentVariables {
     pub var: std::collections::BTreeMap<String, serde_json::Value>,
+    #[serde(deserialize_with = "super::support::object")]
     pub links: AppEnvironmentVariablesLinks,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppEnvironmentVariablesLinks {
     #[serde(rename = "self")]
+    #[serde(deserialize_with = "super::support::object")]
     pub self_: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub app: Link,
 }
 /// Variables to merge into the app's environment: a string sets the variable, `null`
@@ -104,6 +114,7 @@ pub struct AppFeature {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppFeatureList {
     pub resources: Vec<AppFeature>,
+    #[serde(deserialize_with = "super::support::object")]
     pub pagination: Pagination,
 }
 /// Enables or disables a feature.
@@ -151,35 +162,49 @@ impl std::fmt::Display for AppIncludeItem {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppLinks {
     #[serde(rename = "self")]
+    #[serde(deserialize_with = "super::support::object")]
     pub self_: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub environment_variables: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub space: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub processes: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub packages: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub current_droplet: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub droplets: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub tasks: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub start: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub stop: Link,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub clear_buildpack_cache: Option<Link>,
+    #[serde(deserialize_with = "super::support::object")]
     pub revisions: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub deployed_revisions: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub features: Link,
 }
 /// A page of apps.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppList {
+    #[serde(deserialize_with = "super::support::object")]
     pub pagination: Pagination,
     pub resources: Vec<App>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub included: Option<Included>,
 }
@@ -253,7 +278,9 @@ pub struct AppPermissions {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppRelationships {
+    #[serde(deserialize_with = "super::support::object")]
     pub space: ToOneRelationship,
+    #[serde(deserialize_with = "super::support::object")]
     pub current_droplet: AppCurrentDropletRelationship,
 }
 /// Whether SSH to the app is possible, and if not, why (`""` when enabled).
@@ -331,20 +358,22 @@ pub struct AppUpdate {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub lifecycle: Option<LifecycleRequest>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub metadata: Option<MetadataUpdate>,
 }
 /// The app's current droplet relationship.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrentDropletRelationship {
+    #[serde(deserialize_with = "super::support::object")]
     pub data: CurrentDropletRelationshipData,
+    #[serde(deserialize_with = "super::support::object")]
     pub links: CurrentDropletRelationshipLinks,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -354,7 +383,9 @@ pub struct CurrentDropletRelationshipData {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurrentDropletRelationshipLinks {
     #[serde(rename = "self")]
+    #[serde(deserialize_with = "super::support::object")]
     pub self_: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub related: Link,
 }
 /// A droplet, the staged result of a package.
@@ -363,6 +394,7 @@ pub struct Droplet {
     pub guid: super::support::Uuid,
     pub state: DropletState,
     pub error: Option<String>,
+    #[serde(deserialize_with = "super::support::object")]
     pub lifecycle: DropletLifecycle,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub execution_metadata: super::support::Tristate<String>,
@@ -380,8 +412,10 @@ pub struct Droplet {
     pub image: super::support::Tristate<String>,
     pub created_at: super::support::DateTime,
     pub updated_at: super::support::DateTime,
+    #[serde(deserialize_with = "super::support::object")]
     pub relationships: DropletRelationships,
     pub links: std::collections::BTreeMap<String, Link>,
+    #[serde(deserialize_with = "super::support::object")]
     pub metadata: Metadata,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -464,6 +498,7 @@ pub struct DropletLifecycle {
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DropletRelationships {
+    #[serde(deserialize_with = "super::support::object")]
     pub app: ToOneRelationship,
 }
 /// Open: a value this version does not know is kept in `Unknown`.
@@ -553,6 +588,7 @@ pub struct ErrorEnvelope {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HealthCheck {
     pub r#type: HealthCheckType,
+    #[serde(deserialize_with = "super::support::object")]
     pub data: HealthCheckData,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -707,7 +743,7 @@ pub struct HealthCheckUpdate {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub data: Option<HealthCheckUpdateData>,
 }
@@ -766,6 +802,7 @@ pub struct InstancePort {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lifecycle {
     pub r#type: LifecycleType,
+    #[serde(deserialize_with = "super::support::object")]
     pub data: LifecycleData,
 }
 /// Lifecycle data as the server returns it: `buildpacks` and `stack` for buildpack
@@ -812,6 +849,7 @@ pub struct LifecycleDataRequest {
 #[serde(deny_unknown_fields)]
 pub struct LifecycleRequest {
     pub r#type: LifecycleType,
+    #[serde(deserialize_with = "super::support::object")]
     pub data: LifecycleDataRequest,
 }
 /// Open: a value this version does not know is kept in `Unknown`.
@@ -911,6 +949,7 @@ pub struct MetadataUpdate {
 /// A paginated list of any resource; the specific lists refine `resources`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PaginatedList {
+    #[serde(deserialize_with = "super::support::object")]
     pub pagination: Pagination,
     pub resources: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
 }
@@ -920,7 +959,9 @@ pub struct PaginatedList {
 pub struct Pagination {
     pub total_results: i64,
     pub total_pages: i64,
+    #[serde(deserialize_with = "super::support::object")]
     pub first: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub last: Link,
     pub next: Option<Link>,
     pub previous: Option<Link>,
@@ -946,7 +987,9 @@ pub struct Process {
     pub disk_in_mb: i64,
     /// Bytes per second the process may log; `-1` is unlimited.
     pub log_rate_limit_in_bytes_per_second: i64,
+    #[serde(deserialize_with = "super::support::object")]
     pub health_check: HealthCheck,
+    #[serde(deserialize_with = "super::support::object")]
     pub readiness_health_check: ReadinessHealthCheck,
     /// The process's instances; present only with `embed=process_instances`.
     #[serde(
@@ -955,8 +998,11 @@ pub struct Process {
         deserialize_with = "super::support::present"
     )]
     pub process_instances: Option<Vec<ProcessInstance>>,
+    #[serde(deserialize_with = "super::support::object")]
     pub relationships: ProcessRelationships,
+    #[serde(deserialize_with = "super::support::object")]
     pub metadata: Metadata,
+    #[serde(deserialize_with = "super::support::object")]
     pub links: ProcessLinks,
 }
 #[derive(
@@ -1000,12 +1046,15 @@ pub struct ProcessInstance {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessInstanceList {
     pub resources: Vec<ProcessInstance>,
+    #[serde(deserialize_with = "super::support::object")]
     pub links: ProcessInstanceListLinks,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessInstanceListLinks {
     #[serde(rename = "self")]
+    #[serde(deserialize_with = "super::support::object")]
     pub self_: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub process: Link,
 }
 /// State of one instance. `STOPPING` appears only where the Cloud Controller is
@@ -1084,21 +1133,27 @@ impl std::fmt::Display for ProcessInstanceState {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessLinks {
     #[serde(rename = "self")]
+    #[serde(deserialize_with = "super::support::object")]
     pub self_: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub scale: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub app: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub space: Link,
+    #[serde(deserialize_with = "super::support::object")]
     pub stats: Link,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub process_instances: Option<Link>,
 }
 /// A page of processes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessList {
+    #[serde(deserialize_with = "super::support::object")]
     pub pagination: Pagination,
     pub resources: Vec<Process>,
 }
@@ -1150,6 +1205,7 @@ impl std::fmt::Display for ProcessOrderBy {
 /// relationship, not its `data`) when the app does not use revisions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProcessRelationships {
+    #[serde(deserialize_with = "super::support::object")]
     pub app: ToOneRelationship,
     pub revision: Option<ToOneRelationship>,
 }
@@ -1225,7 +1281,7 @@ pub struct ProcessStatsInstance {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub usage: Option<ProcessUsage>,
 }
@@ -1242,19 +1298,19 @@ pub struct ProcessUpdate {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub health_check: Option<HealthCheckUpdate>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub readiness_health_check: Option<ReadinessHealthCheckUpdate>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub metadata: Option<MetadataUpdate>,
 }
@@ -1300,6 +1356,7 @@ pub struct ProcessUsage {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReadinessHealthCheck {
     pub r#type: HealthCheckTypeRequest,
+    #[serde(deserialize_with = "super::support::object")]
     pub data: ReadinessHealthCheckData,
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1324,7 +1381,7 @@ pub struct ReadinessHealthCheckUpdate {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "super::support::present"
+        deserialize_with = "super::support::present_object"
     )]
     pub data: Option<ReadinessHealthCheckUpdateData>,
 }
@@ -1341,6 +1398,7 @@ pub struct ReadinessHealthCheckUpdateData {
 /// A to-one relationship to an existing resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ToOneRelationship {
+    #[serde(deserialize_with = "super::support::object")]
     pub data: ToOneRelationshipData,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1352,6 +1410,7 @@ pub struct ToOneRelationshipData {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToOneRelationshipRequest {
+    #[serde(deserialize_with = "super::support::object")]
     pub data: ToOneRelationshipRequestData,
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1362,7 +1421,9 @@ pub struct ToOneRelationshipRequestData {
 /// A v2 app resource.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct V2App {
+    #[serde(deserialize_with = "super::support::object")]
     pub metadata: V2AppMetadata,
+    #[serde(deserialize_with = "super::support::object")]
     pub entity: V2AppEntity,
 }
 /// A new v2 app. `name` and `space_guid` are required; otherwise as `V2AppUpdate`
@@ -1460,6 +1521,7 @@ pub struct V2AppEntity {
     pub staging_failed_description: Option<String>,
     pub diego: bool,
     pub docker_image: Option<String>,
+    #[serde(deserialize_with = "super::support::object")]
     pub docker_credentials: V2AppEntityDockerCredentials,
     pub package_updated_at: Option<super::support::DateTime>,
     pub detected_start_command: String,

@@ -119,9 +119,17 @@ pub fn cloud_controller_refusal(
 /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
 /// is unprocessable, with serde's message (which names the field).
 #[allow(dead_code)]
-fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+fn read_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    object: bool,
+) -> Result<T, Refusal> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| Refusal::MalformedBody(e.to_string()))?;
+    if object && !value.is_object() {
+        return Err(
+            Refusal::InvalidBody("the request body must be a JSON object".into()),
+        );
+    }
     serde_json::from_value(value).map_err(|e| Refusal::InvalidBody(e.to_string()))
 }
 /// Shared by every handler.
@@ -3842,7 +3850,7 @@ async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2A
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::ProcessUpdate = match read_body(&bytes) {
+    let body: super::models::ProcessUpdate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -3898,7 +3906,7 @@ async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Ap
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::ProcessScale = match read_body(&bytes) {
+    let body: super::models::ProcessScale = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -4183,7 +4191,7 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::ProcessUpdate = match read_body(&bytes) {
+    let body: super::models::ProcessUpdate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -4247,7 +4255,7 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::ProcessScale = match read_body(&bytes) {
+    let body: super::models::ProcessScale = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -4413,7 +4421,7 @@ async fn handle_create_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::AppCreate = match read_body(&bytes) {
+    let body: super::models::AppCreate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -4550,7 +4558,7 @@ async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::AppUpdate = match read_body(&bytes) {
+    let body: super::models::AppUpdate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -4822,7 +4830,10 @@ async fn handle_update_app_environment_variables<
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::AppEnvironmentVariablesUpdate = match read_body(&bytes) {
+    let body: super::models::AppEnvironmentVariablesUpdate = match read_body(
+        &bytes,
+        true,
+    ) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -5038,7 +5049,7 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::AppFeatureUpdate = match read_body(&bytes) {
+    let body: super::models::AppFeatureUpdate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -5133,7 +5144,7 @@ async fn handle_set_app_current_droplet<
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::ToOneRelationshipRequest = match read_body(&bytes) {
+    let body: super::models::ToOneRelationshipRequest = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -5222,7 +5233,7 @@ async fn handle_v2_create_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::V2AppCreate = match read_body(&bytes) {
+    let body: super::models::V2AppCreate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };
@@ -5337,7 +5348,7 @@ async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
                 .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
         }
     };
-    let body: super::models::V2AppUpdate = match read_body(&bytes) {
+    let body: super::models::V2AppUpdate = match read_body(&bytes, true) {
         Ok(body) => body,
         Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
     };

@@ -38,7 +38,7 @@ pub mod models {
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
-            deserialize_with = "super::support::present"
+            deserialize_with = "super::support::present_object"
         )]
         pub data: Option<ThingData2>,
         #[serde(rename = "additional_properties")]
@@ -149,6 +149,40 @@ pub mod support {
                 Tristate::Value(value) => Some(value),
                 _ => None,
             }
+        }
+    }
+    /// Reads a property whose value must be a JSON object.
+    pub fn object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
+        deserializer: D,
+    ) -> Result<T, D::Error> {
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        if !value.is_object() {
+            return Err(
+                serde::de::Error::custom(
+                    format!("invalid type: {}, expected an object", kind(& value)),
+                ),
+            );
+        }
+        serde_json::from_value(value).map_err(serde::de::Error::custom)
+    }
+    /// Reads an optional property whose value must be a JSON object (not `null`).
+    pub fn present_object<
+        'de,
+        D: serde::Deserializer<'de>,
+        T: serde::de::DeserializeOwned,
+    >(deserializer: D) -> Result<Option<T>, D::Error> {
+        object(deserializer).map(Some)
+    }
+    fn kind(value: &serde_json::Value) -> &'static str {
+        match value {
+            serde_json::Value::Null => "null",
+            serde_json::Value::Bool(_) => "a boolean",
+            serde_json::Value::Number(_) => "a number",
+            serde_json::Value::String(_) => "a string",
+            serde_json::Value::Array(_) => "an array",
+            serde_json::Value::Object(_) => "an object",
         }
     }
     /// Reads an optional property that may not be `null`: present means a value.
@@ -866,9 +900,17 @@ pub mod server {
     /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
     /// is unprocessable, with serde's message (which names the field).
     #[allow(dead_code)]
-    fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+    fn read_body<T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+        object: bool,
+    ) -> Result<T, Refusal> {
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| Refusal::MalformedBody(e.to_string()))?;
+        if object && !value.is_object() {
+            return Err(
+                Refusal::InvalidBody("the request body must be a JSON object".into()),
+            );
+        }
         serde_json::from_value(value).map_err(|e| Refusal::InvalidBody(e.to_string()))
     }
     /// Shared by every handler.

@@ -73,22 +73,34 @@ fn type_in(ty: &TypeRef, models: &TokenStream) -> TokenStream {
 
 /// A field's declaration: required, optional (`Option`, skipped when absent), or
 /// optional and nullable (`Tristate`: absent, `null` or a value, each kept on the wire).
-fn field(field: &Field) -> TokenStream {
-    field_with(field, quote!(pub))
+fn field(field: &Field, structs: &Structs) -> TokenStream {
+    field_with(field, quote!(pub), structs)
 }
 
 /// A field of a struct variant: no visibility (variant fields share the enum's).
-fn variant_field(field: &Field) -> TokenStream {
-    field_with(field, quote!())
+fn variant_field(field: &Field, structs: &Structs) -> TokenStream {
+    field_with(field, quote!(), structs)
 }
 
-fn field_with(field: &Field, visibility: TokenStream) -> TokenStream {
+/// The names of the struct models: their values must be JSON objects (serde would also
+/// take an array of the fields in order, which no server sends).
+type Structs = std::collections::BTreeSet<String>;
+
+fn is_struct(ty: &TypeRef, structs: &Structs) -> bool {
+    matches!(ty, TypeRef::Named(name) if structs.contains(name))
+}
+
+fn field_with(field: &Field, visibility: TokenStream, structs: &Structs) -> TokenStream {
     let doc = docs(field.doc.as_deref());
     let name = ident(&field.name);
     let wire = &field.wire_name;
     let rename = (crate::codegen::naming::bare(&field.name) != wire)
         .then(|| quote!(#[serde(rename = #wire)]));
     let (ty, attributes) = match (&field.ty, field.required) {
+        (ty, true) if is_struct(ty, structs) => (
+            type_tokens(ty),
+            quote!(#[serde(deserialize_with = "super::support::object")]),
+        ),
         (ty, true) => (type_tokens(ty), quote!()),
         (TypeRef::Nullable(inner), false) => {
             let inner = type_tokens(inner);
@@ -103,10 +115,15 @@ fn field_with(field: &Field, visibility: TokenStream) -> TokenStream {
             quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
         ),
         (ty, false) => {
+            let read = if is_struct(ty, structs) {
+                "super::support::present_object"
+            } else {
+                "super::support::present"
+            };
             let ty = type_tokens(ty);
             (
                 quote!(Option<#ty>),
-                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::support::present")]),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = #read)]),
             )
         }
     };
@@ -124,7 +141,13 @@ fn fields_default(fields: &[Field]) -> bool {
 
 /// The `models` module: one type per model, in name order.
 pub fn models(api: &Api) -> TokenStream {
-    let items = api.models.values().map(model);
+    let structs: Structs = api
+        .models
+        .values()
+        .filter(|m| matches!(m.kind, ModelKind::Struct { .. }))
+        .map(|m| m.name.clone())
+        .collect();
+    let items = api.models.values().map(|m| model(m, &structs));
     let components = api.models.values().filter_map(|m| {
         let component = m.origin.strip_prefix("/components/schemas/")?;
         let component = crate::pointer::unescape(component);
@@ -156,7 +179,7 @@ pub fn models(api: &Api) -> TokenStream {
     }
 }
 
-fn model(model: &Model) -> TokenStream {
+fn model(model: &Model, structs: &Structs) -> TokenStream {
     let doc = docs(model.doc.as_deref());
     let name = ident(&model.name);
     match &model.kind {
@@ -165,7 +188,7 @@ fn model(model: &Model) -> TokenStream {
             closed,
             additional,
         } => {
-            let declared = fields.iter().map(field);
+            let declared = fields.iter().map(|f| field(f, structs));
             // The server refuses unknown properties here, and so does the type.
             let deny = closed.then(|| quote!(#[serde(deny_unknown_fields)]));
             let extra = additional.as_ref().map(|ty| {
@@ -188,7 +211,7 @@ fn model(model: &Model) -> TokenStream {
             }
         }
         ModelKind::Enum { variants, open } => string_enum(&name, doc, variants, *open),
-        ModelKind::Union { tagging, variants } => union(&name, doc, tagging, variants),
+        ModelKind::Union { tagging, variants } => union(&name, doc, tagging, variants, structs),
     }
 }
 
@@ -271,6 +294,7 @@ fn union(
     doc: TokenStream,
     tagging: &Tagging,
     variants: &[UnionVariant],
+    structs: &Structs,
 ) -> TokenStream {
     let representation = match tagging {
         Tagging::Untagged => quote!(#[serde(untagged)]),
@@ -291,7 +315,7 @@ fn union(
                 quote!((#ty))
             }
             VariantContent::Struct(fields) => {
-                let fields = fields.iter().map(variant_field);
+                let fields = fields.iter().map(|f| variant_field(f, structs));
                 quote!({ #( #fields, )* })
             }
         };
@@ -340,6 +364,31 @@ pub fn support() -> TokenStream {
                     Tristate::Value(value) => Some(value),
                     _ => None,
                 }
+            }
+        }
+
+        /// Reads a property whose value must be a JSON object.
+        pub fn object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(deserializer: D) -> Result<T, D::Error> {
+            let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+            if !value.is_object() {
+                return Err(serde::de::Error::custom(format!("invalid type: {}, expected an object", kind(&value))));
+            }
+            serde_json::from_value(value).map_err(serde::de::Error::custom)
+        }
+
+        /// Reads an optional property whose value must be a JSON object (not `null`).
+        pub fn present_object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
+            object(deserializer).map(Some)
+        }
+
+        fn kind(value: &serde_json::Value) -> &'static str {
+            match value {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::Object(_) => "an object",
             }
         }
 

@@ -278,6 +278,10 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
             TypeRef::Named(name) => api.models.get(name).is_some_and(|m| !matches!(m.kind, ModelKind::Enum { .. })),
             _ => false,
         };
+        let object = match body_type {
+            TypeRef::Named(name) => api.models.get(name).is_some_and(|m| matches!(m.kind, ModelKind::Struct { .. })),
+            _ => false,
+        };
         let body_check = checked.then(|| {
             quote! {
                 let mut problems: Vec<String> = Vec::new();
@@ -292,7 +296,7 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
                 Ok(bytes) => bytes,
                 Err(_) => return (state.options.refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit)),
             };
-            let body: #ty = match read_body(&bytes) {
+            let body: #ty = match read_body(&bytes, #object) {
                 Ok(body) => body,
                 Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
             };
@@ -416,8 +420,11 @@ fn support() -> TokenStream {
         /// is unprocessable, with serde's message (which names the field).
         // Unused by APIs without request bodies.
         #[allow(dead_code)]
-        fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+        fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8], object: bool) -> Result<T, Refusal> {
             let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Refusal::MalformedBody(e.to_string()))?;
+            if object && !value.is_object() {
+                return Err(Refusal::InvalidBody("the request body must be a JSON object".into()));
+            }
             serde_json::from_value(value).map_err(|e| Refusal::InvalidBody(e.to_string()))
         }
 
