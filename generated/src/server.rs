@@ -207,6 +207,18 @@ impl Check for super::models::App {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.state {
+            let at = join(at, "state");
+            if let super::models::AppState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'", "STOPPED, STARTED"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let value0 = &self.created_at {
             let at = join(at, "created_at");
             if !matches_pattern(
@@ -627,6 +639,19 @@ impl Check for super::models::Droplet {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.state {
+            let at = join(at, "state");
+            if let super::models::DropletState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "AWAITING_UPLOAD, PROCESSING_UPLOAD, STAGED, COPYING, FAILED, EXPIRED"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let value0 = &self.lifecycle {
             let at = join(at, "lifecycle");
             Check::check(value0, &at, problems);
@@ -705,7 +730,18 @@ impl Check for super::models::DropletBuildpacksItem {
 }
 impl Check for super::models::DropletChecksum {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
-    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::DropletChecksumType::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!("{at} must be one of {}, not '{other}'", "sha256, sha1"),
+                    );
+            }
+        }
+    }
 }
 impl Check for super::models::DropletChecksumType {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
@@ -713,7 +749,21 @@ impl Check for super::models::DropletChecksumType {
 }
 impl Check for super::models::DropletLifecycle {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
-    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::LifecycleType::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "buildpack, cnb, docker"
+                        ),
+                    );
+            }
+        }
+    }
 }
 impl Check for super::models::DropletRelationships {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
@@ -753,6 +803,19 @@ impl Check for super::models::HealthCheck {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::HealthCheckType::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "port, process, http, none"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let value0 = &self.data {
             let at = join(at, "data");
             Check::check(value0, &at, problems);
@@ -774,6 +837,19 @@ impl Check for super::models::HealthCheckTypeRequest {
 impl Check for super::models::HealthCheckUpdate {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::HealthCheckTypeRequest::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "port, process, http"
+                        ),
+                    );
+            }
+        }
         #[allow(irrefutable_let_patterns)]
         if let Some(value0) = &self.data {
             let at = join(at, "data");
@@ -862,6 +938,19 @@ impl Check for super::models::Lifecycle {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::LifecycleType::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "buildpack, cnb, docker"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let value0 = &self.data {
             let at = join(at, "data");
             Check::check(value0, &at, problems);
@@ -904,6 +993,19 @@ impl Check for super::models::LifecycleDataRequest {
 impl Check for super::models::LifecycleRequest {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::LifecycleType::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "buildpack, cnb, docker"
+                        ),
+                    );
+            }
+        }
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.data {
             let at = join(at, "data");
@@ -1240,6 +1342,19 @@ impl Check for super::models::ProcessInstance {
                 problems.push(format!("{at} must be greater than or equal to {}", 0f64));
             }
         }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.state {
+            let at = join(at, "state");
+            if let super::models::ProcessInstanceState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "RUNNING, CRASHED, STARTING, STOPPING, DOWN, UNKNOWN"
+                        ),
+                    );
+            }
+        }
     }
 }
 impl Check for super::models::ProcessInstanceList {
@@ -1411,6 +1526,19 @@ impl Check for super::models::ProcessStatsInstance {
             }
         }
         #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.state {
+            let at = join(at, "state");
+            if let super::models::ProcessInstanceState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "RUNNING, CRASHED, STARTING, STOPPING, DOWN, UNKNOWN"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let super::support::Tristate::Value(value0) = &self.instance_ports {
             let at = join(at, "instance_ports");
             for (index, value1) in value0.iter().enumerate() {
@@ -1473,6 +1601,19 @@ impl Check for super::models::ReadinessHealthCheck {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::HealthCheckTypeRequest::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "port, process, http"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let value0 = &self.data {
             let at = join(at, "data");
             Check::check(value0, &at, problems);
@@ -1486,6 +1627,19 @@ impl Check for super::models::ReadinessHealthCheckData {
 impl Check for super::models::ReadinessHealthCheckUpdate {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.r#type {
+            let at = join(at, "type");
+            if let super::models::HealthCheckTypeRequest::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "port, process, http"
+                        ),
+                    );
+            }
+        }
         #[allow(irrefutable_let_patterns)]
         if let Some(value0) = &self.data {
             let at = join(at, "data");
@@ -1630,6 +1784,44 @@ impl Check for super::models::V2AppCreate {
 impl Check for super::models::V2AppEntity {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.state {
+            let at = join(at, "state");
+            if let super::models::V2AppEntityState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'", "STARTED, STOPPED"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.package_state {
+            let at = join(at, "package_state");
+            if let super::models::V2AppEntityPackageState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "PENDING, STAGED, FAILED"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.health_check_type {
+            let at = join(at, "health_check_type");
+            if let super::models::HealthCheckType::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "port, process, http, none"
+                        ),
+                    );
+            }
+        }
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.docker_credentials {
             let at = join(at, "docker_credentials");
@@ -2156,6 +2348,15 @@ impl Check for ListAppsQuery {
         }
         if let Some(value) = &self.lifecycle_type {
             let at = "lifecycle_type".to_string();
+            if let super::models::LifecycleType::Unknown(other) = value {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "buildpack, cnb, docker"
+                        ),
+                    );
+            }
         }
         if let Some(value) = &self.include {
             let at = "include".to_string();

@@ -990,7 +990,20 @@ pub mod server {
     }
     impl Check for super::models::App {
         #[allow(unused_variables, clippy::only_used_in_recursion)]
-        fn check(&self, at: &str, problems: &mut Vec<String>) {}
+        fn check(&self, at: &str, problems: &mut Vec<String>) {
+            #[allow(irrefutable_let_patterns)]
+            if let Some(value0) = &self.state {
+                let at = join(at, "state");
+                if let super::models::AppState::Unknown(other) = value0 {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must be one of {}, not '{other}'", "STARTED, STOPPED"
+                            ),
+                        );
+                }
+            }
+        }
     }
     impl Check for super::models::AppState {
         #[allow(unused_variables, clippy::only_used_in_recursion)]

@@ -1009,6 +1009,16 @@ pub mod server {
                 let at = join(at, "next");
                 Check::check(value0, &at, problems);
             }
+            #[allow(irrefutable_let_patterns)]
+            if let Some(value0) = &self.state {
+                let at = join(at, "state");
+                if let super::models::ThingState::Unknown(other) = value0 {
+                    problems
+                        .push(
+                            format!("{at} must be one of {}, not '{other}'", "on, off"),
+                        );
+                }
+            }
         }
     }
     impl Check for super::models::ThingState {

@@ -1181,7 +1181,21 @@ pub mod server {
     }
     impl Check for super::models::Thing {
         #[allow(unused_variables, clippy::only_used_in_recursion)]
-        fn check(&self, at: &str, problems: &mut Vec<String>) {}
+        fn check(&self, at: &str, problems: &mut Vec<String>) {
+            #[allow(irrefutable_let_patterns)]
+            if let value0 = &self.state {
+                let at = join(at, "state");
+                if let super::models::State::Unknown(other) = value0 {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must be one of {}, not '{other}'",
+                                "RUNNING, DOWN, Unknown"
+                            ),
+                        );
+                }
+            }
+        }
     }
     impl Check for super::models::ThingCreate {
         #[allow(unused_variables, clippy::only_used_in_recursion)]

@@ -240,15 +240,27 @@ fn value_check(
                 });
             }
         }
-        TypeRef::Named(name) => {
-            let checked = api
-                .models
-                .get(name)
-                .is_some_and(|m| !matches!(m.kind, ModelKind::Enum { .. }));
-            if checked {
-                checks.push(quote!(Check::check(#value, &at, problems);));
+        TypeRef::Named(name) => match api.models.get(name).map(|m| &m.kind) {
+            // An open enum keeps values it does not know; a request may not send them.
+            Some(ModelKind::Enum {
+                open: true,
+                variants,
+            }) => {
+                let model = ident(name);
+                let expected = variants
+                    .iter()
+                    .map(|v| v.wire_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                checks.push(quote! {
+                    if let super::models::#model::Unknown(other) = #value {
+                        problems.push(format!("{at} must be one of {}, not '{other}'", #expected));
+                    }
+                });
             }
-        }
+            Some(ModelKind::Enum { open: false, .. }) | None => {}
+            Some(_) => checks.push(quote!(Check::check(#value, &at, problems);)),
+        },
         TypeRef::Bool | TypeRef::Json => {}
     }
     checks.into_iter().collect()

@@ -38,6 +38,21 @@ fn v2_valid(update: &V2AppUpdate) -> Result<(), m::V2Error> {
     Ok(())
 }
 
+/// A requested lifecycle as the server shows it: registry credentials become `"***"`,
+/// and autodetected buildpacks an empty list.
+fn lifecycle_json(lifecycle: &m::LifecycleRequest) -> Value {
+    let mut shown = serde_json::to_value(lifecycle).unwrap_or_default();
+    if shown["data"].get("credentials").is_some() {
+        shown["data"]["credentials"] = json!("***");
+    }
+    if shown["type"] == "docker" {
+        shown["data"] = json!({});
+    } else if shown["data"].get("buildpacks").is_none_or(Value::is_null) {
+        shown["data"]["buildpacks"] = json!([]);
+    }
+    shown
+}
+
 fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
@@ -333,19 +348,7 @@ impl Apps for Controller {
                 body: error(10016, "CF-UniquenessError", &detail),
             };
         }
-        let lifecycle = body
-            .lifecycle
-            .as_ref()
-            .map(|l| serde_json::to_value(l).unwrap_or_default());
-        let lifecycle = lifecycle.map(|mut l| {
-            if l["data"].get("credentials").is_some() {
-                l["data"]["credentials"] = json!("***");
-            }
-            if l["data"].get("buildpacks").is_none_or(Value::is_null) && l["type"] != "docker" {
-                l["data"]["buildpacks"] = json!([]);
-            }
-            l
-        });
+        let lifecycle = body.lifecycle.as_ref().map(lifecycle_json);
         let guid = state.create_app(&body.name, &space, lifecycle);
         if let Some(app) = state.apps.get_mut(&guid) {
             app.env = body
@@ -399,11 +402,7 @@ impl Apps for Controller {
                 if app.lifecycle["type"] != json!(lifecycle.r#type.as_str()) {
                     return Err(unprocessable("Lifecycle type cannot be changed"));
                 }
-                let mut data = serde_json::to_value(&lifecycle.data).unwrap_or_default();
-                if data.get("buildpacks").is_none_or(Value::is_null) {
-                    data["buildpacks"] = json!([]);
-                }
-                app.lifecycle["data"] = data;
+                app.lifecycle = lifecycle_json(lifecycle);
             }
             if let Some(name) = &body.name {
                 app.name = name.clone();
