@@ -95,6 +95,9 @@ struct Process {
     version: String,
 }
 
+/// The most instances the space quota allows a process.
+const INSTANCE_LIMIT: i32 = 1000;
+
 /// The one space this controller knows.
 const SPACE: &str = "2f35885d-0c9d-4423-83ad-fd05066f8576";
 
@@ -378,6 +381,11 @@ impl Controller {
     }
 
     fn scale(&self, guid: &str, body: &ProcessScale) -> Result<Value, ErrorEnvelope> {
+        if matches!(body.instances, Tristate::Value(n) if n > INSTANCE_LIMIT) {
+            return Err(unprocessable(
+                "You have exceeded the instance limit for your space's quota.",
+            ));
+        }
         let mut state = self.lock();
         let now = state.tick();
         let process = state
@@ -414,7 +422,7 @@ impl Controller {
                     "state": "RUNNING", "routable": true, "host": "10.244.16.10", "instance_internal_ip": "10.255.93.167",
                     "uptime": 9042, "mem_quota": process.memory * 1024 * 1024, "disk_quota": process.disk * 1024 * 1024,
                     "log_rate_limit": process.log_rate, "fds_quota": 16384, "isolation_segment": null, "details": null,
-                    "instance_ports": [{"external": 64546 + index, "internal": 8080, "external_tls_proxy_port": null, "internal_tls_proxy_port": null}],
+                    "instance_ports": [{"external": 60000 + index % 5000, "internal": 8080, "external_tls_proxy_port": null, "internal_tls_proxy_port": null}],
                     "usage": {"time": "2026-01-01T00:00:00+00:00", "cpu": 0.01, "cpu_entitlement": null, "mem": 19177472, "disk": 69705728, "log_rate": 0}
                 })
             })

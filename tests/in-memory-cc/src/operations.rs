@@ -14,6 +14,13 @@ fn v2_valid(update: &V2AppUpdate) -> Result<(), m::V2Error> {
             "You have specified an invalid amount of memory for your application.",
         ));
     }
+    if matches!(update.instances, Tristate::Value(n) if n > INSTANCE_LIMIT) {
+        return Err(invalid(
+            100001,
+            "CF-AppInvalid",
+            "The app is invalid: instance limit exceeded",
+        ));
+    }
     if matches!(update.instances, Tristate::Value(n) if n < 0) {
         return Err(invalid(
             100001,
@@ -138,6 +145,9 @@ impl Processes for Controller {
             Ok(process) => ScaleProcessResponse::Accepted {
                 body: typed(process),
             },
+            Err(error) if error.errors[0].code == 10008 => {
+                ScaleProcessResponse::UnprocessableEntity { body: error }
+            }
             Err(error) => ScaleProcessResponse::NotFound { body: error },
         }
     }
@@ -253,6 +263,9 @@ impl Processes for Controller {
             Some(Ok(process)) => ScaleAppProcessResponse::Accepted {
                 body: typed(process),
             },
+            Some(Err(error)) if error.errors[0].code == 10008 => {
+                ScaleAppProcessResponse::UnprocessableEntity { body: error }
+            }
             _ => ScaleAppProcessResponse::NotFound {
                 body: not_found("Process"),
             },
