@@ -420,7 +420,7 @@ impl Controller {
                 json!({
                     "type": process.kind, "index": index, "instance_guid": format!("e49f448e-54d2-4c33-61a3-{index:04x}"),
                     "state": "RUNNING", "routable": true, "host": "10.244.16.10", "instance_internal_ip": "10.255.93.167",
-                    "uptime": 9042, "mem_quota": process.memory * 1024 * 1024, "disk_quota": process.disk * 1024 * 1024,
+                    "uptime": 9042, "mem_quota": process.memory.saturating_mul(1 << 20), "disk_quota": process.disk.saturating_mul(1 << 20),
                     "log_rate_limit": process.log_rate, "fds_quota": 16384, "isolation_segment": null, "details": null,
                     "instance_ports": [{"external": 60000 + index % 5000, "internal": 8080, "external_tls_proxy_port": null, "internal_tls_proxy_port": null}],
                     "usage": {"time": "2026-01-01T00:00:00+00:00", "cpu": 0.01, "cpu_entitlement": null, "mem": 19177472, "disk": 69705728, "log_rate": 0}
