@@ -8,7 +8,7 @@ use clap::Parser;
 /// Cloud Foundry tooling without a foundation. It starts with a few seeded apps.
 #[derive(Parser)]
 struct Args {
-    /// Address to listen on.
+    /// Address to listen on (port 0 picks a free port; the URL is printed).
     #[arg(long, default_value = "127.0.0.1:9022")]
     listen: SocketAddr,
 
@@ -27,7 +27,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let base = format!("http://{}", args.listen);
+    let address = listener.local_addr().unwrap_or(args.listen);
+    let base = format!("http://{address}");
+    // The first line of standard output is the base URL (port 0 picks a free port).
+    println!("{base}");
     eprintln!("in-memory Cloud Controller on {base} (ctrl-c to stop)");
     let app = in_memory_cc::router(&base, args.token);
     if let Err(error) = axum::serve(listener, app).await {
