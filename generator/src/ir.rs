@@ -218,6 +218,26 @@ pub struct Operation {
     pub secured: bool,
 }
 
+impl Operation {
+    /// The `operationId`, or the Rust name when there is none.
+    pub fn wire_id(&self) -> &str {
+        self.id
+            .as_deref()
+            .unwrap_or(self.name.strip_prefix("r#").unwrap_or(&self.name))
+    }
+
+    /// A one-line description for generated docs: `` `GET /path`: summary``.
+    pub fn summary(&self) -> String {
+        let first = self.doc.as_deref().and_then(|d| d.lines().next());
+        format!(
+            " `{} {}`{}",
+            self.method,
+            self.path,
+            first.map(|d| format!(": {d}")).unwrap_or_default()
+        )
+    }
+}
+
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParameterLocation {

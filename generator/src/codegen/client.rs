@@ -65,16 +65,7 @@ fn result_types(
 
 fn expand_operation(api: &Api, operation: &Operation) -> TokenStream {
     let name = ident(&operation.name);
-    let doc = format!(
-        " `{} {}`{}",
-        operation.method,
-        operation.path,
-        operation
-            .doc
-            .as_deref()
-            .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
-            .unwrap_or_default()
-    );
+    let doc = operation.summary();
     let path_parameters: Vec<&Parameter> = operation
         .parameters
         .iter()
@@ -212,10 +203,7 @@ fn pages(
     let query_passed = query.as_ref().map(|_| quote!(query,));
     let doc = format!(
         " Every page of `{}`, following `pagination.next.href` until it is null.",
-        operation
-            .id
-            .as_deref()
-            .unwrap_or(naming::bare(&operation.name))
+        operation.wire_id()
     );
     Some(quote! {
         #[doc = #doc]

@@ -246,13 +246,7 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
             Ok(query)
         }
     };
-    let doc = format!(
-        " Query and header parameters of `{}`.",
-        operation
-            .id
-            .as_deref()
-            .unwrap_or(naming::bare(&operation.name))
-    );
+    let doc = format!(" Query and header parameters of `{}`.", operation.wire_id());
     Some(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Default, PartialEq)]

@@ -135,16 +135,7 @@ fn path_argument_type(parameter: &Parameter) -> TokenStream {
 
 fn trait_method(operation: &Operation) -> TokenStream {
     let name = ident(&operation.name);
-    let doc = format!(
-        " `{} {}`{}",
-        operation.method,
-        operation.path,
-        operation
-            .doc
-            .as_deref()
-            .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
-            .unwrap_or_default()
-    );
+    let doc = operation.summary();
     let paths = operation
         .parameters
         .iter()
@@ -206,13 +197,7 @@ fn response_enum(operation: &Operation) -> TokenStream {
             }
         }
     }
-    let doc = format!(
-        " The answers `{}` documents.",
-        operation
-            .id
-            .as_deref()
-            .unwrap_or(naming::bare(&operation.name))
-    );
+    let doc = format!(" The answers `{}` documents.", operation.wire_id());
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]

@@ -68,6 +68,20 @@ fn is_guid(text: &str) -> bool {
             .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+impl Controller {
+    /// Starts an app: it needs a current droplet. (Restart is a stop and a start.)
+    fn start(&self, guid: &str) -> Result<Value, ErrorEnvelope> {
+        self.with_app(guid, |state, guid| {
+            let app = state.apps.get_mut(guid).ok_or_else(|| not_found("App"))?;
+            if app.droplet.is_none() {
+                return Err(unprocessable("Assign a droplet before starting this app."));
+            }
+            app.started = true;
+            Ok(self.app_json(app))
+        })
+    }
+}
+
 fn embeds(embed: &Option<Vec<m::ProcessEmbedItem>>) -> bool {
     embed
         .as_ref()
@@ -434,14 +448,7 @@ impl Apps for Controller {
     }
 
     async fn start_app(&self, _: RequestContext, guid: String) -> StartAppResponse {
-        let result = self.with_app(&guid, |state, guid| {
-            let app = state.apps.get_mut(guid).ok_or_else(|| not_found("App"))?;
-            if app.droplet.is_none() {
-                return Err(unprocessable("Assign a droplet before starting this app."));
-            }
-            app.started = true;
-            Ok(self.app_json(app))
-        });
+        let result = self.start(&guid);
         match result {
             Ok(app) => StartAppResponse::Ok { body: typed(app) },
             Err(e) if e.errors[0].code == 10008 => {
@@ -464,14 +471,7 @@ impl Apps for Controller {
     }
 
     async fn restart_app(&self, _: RequestContext, guid: String) -> RestartAppResponse {
-        let result = self.with_app(&guid, |state, guid| {
-            let app = state.apps.get_mut(guid).ok_or_else(|| not_found("App"))?;
-            if app.droplet.is_none() {
-                return Err(unprocessable("Assign a droplet before starting this app."));
-            }
-            app.started = true;
-            Ok(self.app_json(app))
-        });
+        let result = self.start(&guid);
         match result {
             Ok(app) => RestartAppResponse::Ok { body: typed(app) },
             Err(e) if e.errors[0].code == 10008 => {
