@@ -119,7 +119,7 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     });
     result?;
     if show_progress {
-        write!(io.stderr, "\r{:60}\r", "")?;
+        write!(io.stderr, "\r{:100}\r", "")?;
     }
     let summary = writer.finish(options.coverage.then_some(&coverage))?;
     if options.stats {
