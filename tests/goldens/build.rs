@@ -1,4 +1,5 @@
-//! Lists every `tests/golden/*.rs` as a module, so that each golden output compiles.
+//! Lists every `tests/golden/*.rs` (a `models` module each) as a module of this crate,
+//! beside the shared `support` module the generator emits, so that each golden compiles.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -6,6 +7,14 @@ use std::path::PathBuf;
 fn main() {
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../golden");
     println!("cargo:rerun-if-changed={}", golden.display());
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let support = generator::codegen::emit::support();
+    let support = generator::codegen::render::rust_file(
+        quote::quote!(pub mod support { #support }),
+        "the generator",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.join("support.rs"), support).expect("OUT_DIR is writable");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&golden)
         .expect("tests/golden exists")
         .map(|entry| entry.expect("a readable entry").path())
@@ -21,11 +30,10 @@ fn main() {
         let path = path.canonicalize().expect("a golden file");
         writeln!(
             modules,
-            "pub mod {stem} {{ include!({:?}); }}",
+            "pub mod {stem} {{ pub use crate::support; include!({:?}); }}",
             path.display().to_string()
         )
         .unwrap();
     }
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     std::fs::write(out.join("goldens.rs"), modules).expect("OUT_DIR is writable");
 }
