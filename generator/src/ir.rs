@@ -226,6 +226,16 @@ impl Operation {
             .unwrap_or(self.name.strip_prefix("r#").unwrap_or(&self.name))
     }
 
+    /// The parameters that travel in the query or in headers (the query struct's fields).
+    pub fn query_parameters(&self) -> impl Iterator<Item = &Parameter> {
+        self.parameters.iter().filter(|p| {
+            matches!(
+                p.location,
+                ParameterLocation::Query | ParameterLocation::Header
+            )
+        })
+    }
+
     /// A one-line description for generated docs: `` `GET /path`: summary``.
     pub fn summary(&self) -> String {
         let first = self.doc.as_deref().and_then(|d| d.lines().next());

@@ -54,26 +54,17 @@ pub fn generate(api: &Api) -> TokenStream {
     });
     let queries = api.operations.iter().filter_map(|operation| {
         let name = query_name(operation)?;
-        let checks = operation
-            .parameters
-            .iter()
-            .filter(|p| {
-                matches!(
-                    p.location,
-                    ParameterLocation::Query | ParameterLocation::Header
-                )
-            })
-            .map(|p| {
-                let field = ident(&p.name);
-                let wire = &p.wire_name;
-                let check = value_check(api, quote!(value), strip(&p.ty), &p.constraints, 1);
-                quote! {
-                    if let Some(value) = &self.#field {
-                        let at = #wire.to_string();
-                        #check
-                    }
+        let checks = operation.query_parameters().map(|p| {
+            let field = ident(&p.name);
+            let wire = &p.wire_name;
+            let check = value_check(api, quote!(value), strip(&p.ty), &p.constraints, 1);
+            quote! {
+                if let Some(value) = &self.#field {
+                    let at = #wire.to_string();
+                    #check
                 }
-            });
+            }
+        });
         Some(quote! {
             impl Check for #name {
                 #[allow(unused_variables)]

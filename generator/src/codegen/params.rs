@@ -81,21 +81,12 @@ pub fn generate(api: &Api) -> TokenStream {
 
 /// What an operation's parameter struct is called, if it has query or header parameters.
 pub fn query_name(operation: &Operation) -> Option<proc_macro2::Ident> {
-    operation
-        .parameters
-        .iter()
-        .any(|p| {
-            matches!(
-                p.location,
-                ParameterLocation::Query | ParameterLocation::Header
-            )
-        })
-        .then(|| {
-            format_ident!(
-                "{}Query",
-                naming::type_name(naming::bare(&operation.name), "Operation")
-            )
-        })
+    operation.query_parameters().next().is_some().then(|| {
+        format_ident!(
+            "{}Query",
+            naming::type_name(naming::bare(&operation.name), "Operation")
+        )
+    })
 }
 
 /// The type without its nullability.
@@ -108,16 +99,7 @@ pub fn strip_nullable(ty: &TypeRef) -> &TypeRef {
 
 fn expand_query(operation: &Operation) -> Option<TokenStream> {
     let name = query_name(operation)?;
-    let parameters: Vec<&Parameter> = operation
-        .parameters
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.location,
-                ParameterLocation::Query | ParameterLocation::Header
-            )
-        })
-        .collect();
+    let parameters: Vec<&Parameter> = operation.query_parameters().collect();
     let query_parameters: Vec<&&Parameter> = parameters
         .iter()
         .filter(|p| p.location == ParameterLocation::Query)

@@ -67,12 +67,23 @@ struct Metadata {
 }
 
 #[derive(Clone)]
-struct Check {
+/// A liveness or readiness health check of a process.
+struct Probe {
     kind: String,
     timeout: Option<i32>,
     invocation_timeout: Option<i32>,
     interval: Option<i32>,
     endpoint: Option<String>,
+}
+
+impl Probe {
+    /// A type other than `http` clears the endpoint, as the Cloud Controller does.
+    fn set_kind(&mut self, kind: &str) {
+        self.kind = kind.to_string();
+        if kind != "http" {
+            self.endpoint = None;
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -87,8 +98,8 @@ struct Process {
     memory: i64,
     disk: i64,
     log_rate: i64,
-    health: Check,
-    readiness: Check,
+    health: Probe,
+    readiness: Probe,
     metadata: Metadata,
     created: String,
     updated: String,
@@ -218,7 +229,7 @@ impl Controller {
         })
     }
 
-    fn check_json(check: &Check, liveness: bool) -> Value {
+    fn check_json(check: &Probe, liveness: bool) -> Value {
         let mut data =
             json!({"invocation_timeout": check.invocation_timeout, "interval": check.interval});
         if liveness {
@@ -343,10 +354,7 @@ impl Controller {
         tristate(&mut process.user, &body.user);
         if let Some(update) = &body.health_check {
             if let Some(kind) = &update.r#type {
-                process.health.kind = kind.as_str().to_string();
-                if process.health.kind != "http" {
-                    process.health.endpoint = None;
-                }
+                process.health.set_kind(kind.as_str());
             }
             if let Some(data) = &update.data {
                 tristate(&mut process.health.timeout, &data.timeout);
@@ -360,10 +368,7 @@ impl Controller {
         }
         if let Some(update) = &body.readiness_health_check {
             if let Some(kind) = &update.r#type {
-                process.readiness.kind = kind.as_str().to_string();
-                if process.readiness.kind != "http" {
-                    process.readiness.endpoint = None;
-                }
+                process.readiness.set_kind(kind.as_str());
             }
             if let Some(data) = &update.data {
                 tristate(
@@ -589,7 +594,7 @@ impl State {
         let guid = self.guid();
         let version = self.guid();
         let now = self.tick();
-        let check = |kind: &str| Check {
+        let check = |kind: &str| Probe {
             kind: kind.into(),
             timeout: None,
             invocation_timeout: None,
