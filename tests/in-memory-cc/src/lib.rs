@@ -66,8 +66,8 @@ struct Metadata {
     annotations: BTreeMap<String, String>,
 }
 
-#[derive(Clone)]
 /// A liveness or readiness health check of a process.
+#[derive(Clone)]
 struct Probe {
     kind: String,
     timeout: Option<i32>,
