@@ -286,6 +286,31 @@ impl<
     }
 }
 impl Client {
+    /// `GET /`: Get the global API root
+    pub async fn get_root(
+        &self,
+    ) -> Result<Response<super::models::Root>, Error<serde_json::Value>> {
+        let path = "/".to_string();
+        let request = self.request(reqwest::Method::GET, &path, Vec::new());
+        self.send_json(request, &["200"], &[]).await
+    }
+    /// `GET /v3`: Get the v3 API root
+    pub async fn get_v3_root(
+        &self,
+    ) -> Result<Response<super::models::V3Root>, Error<serde_json::Value>> {
+        let path = "/v3".to_string();
+        let request = self.request(reqwest::Method::GET, &path, Vec::new());
+        self.send_json(request, &["200"], &[]).await
+    }
+    /// `GET /v3/jobs/{guid}`: Get a job
+    pub async fn get_job(
+        &self,
+        guid: &str,
+    ) -> Result<Response<super::models::Job>, Error<super::models::ErrorEnvelope>> {
+        let path = format!("/v3/jobs/{}", encode(& guid.query_value()));
+        let request = self.request(reqwest::Method::GET, &path, Vec::new());
+        self.send_json(request, &["200"], &["401", "404"]).await
+    }
     /// `GET /v3/processes`: List processes
     pub async fn list_processes(
         &self,

@@ -11,6 +11,21 @@ pub fn reserialize(
     body: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, serde_json::Error>> {
     match (operation_id, status) {
+        ("get_root", Some("200")) => {
+            Some(super::models::reserialize::<super::models::Root>(body))
+        }
+        ("get_v3_root", Some("200")) => {
+            Some(super::models::reserialize::<super::models::V3Root>(body))
+        }
+        ("get_job", Some("200")) => {
+            Some(super::models::reserialize::<super::models::Job>(body))
+        }
+        ("get_job", Some("401")) => {
+            Some(super::models::reserialize::<super::models::ErrorEnvelope>(body))
+        }
+        ("get_job", Some("404")) => {
+            Some(super::models::reserialize::<super::models::ErrorEnvelope>(body))
+        }
         ("list_processes", Some("200")) => {
             Some(super::models::reserialize::<super::models::ProcessList>(body))
         }
@@ -606,6 +621,24 @@ pub struct Operation {
     /// The path template, e.g. `/v3/processes/{guid}`.
     pub path: &'static str,
 }
+/// Get the global API root
+pub const GET_ROOT: Operation = Operation {
+    id: "get_root",
+    method: "GET",
+    path: "/",
+};
+/// Get the v3 API root
+pub const GET_V3_ROOT: Operation = Operation {
+    id: "get_v3_root",
+    method: "GET",
+    path: "/v3",
+};
+/// Get a job
+pub const GET_JOB: Operation = Operation {
+    id: "get_job",
+    method: "GET",
+    path: "/v3/jobs/{guid}",
+};
 /// List processes
 pub const LIST_PROCESSES: Operation = Operation {
     id: "list_processes",
@@ -824,6 +857,9 @@ pub const V2_UPDATE_APP: Operation = Operation {
 };
 /// Every operation, in spec order.
 pub const ALL: &[Operation] = &[
+    GET_ROOT,
+    GET_V3_ROOT,
+    GET_JOB,
     LIST_PROCESSES,
     GET_PROCESS,
     UPDATE_PROCESS,

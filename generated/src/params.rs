@@ -1685,6 +1685,28 @@ impl V2UpdateAppQuery {
         Ok(query)
     }
 }
+impl QueryValue for super::models::ApiVersionLink {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::ApiVersionLink {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::ApiVersionLinkMeta {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::ApiVersionLinkMeta {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
 impl QueryValue for super::models::App {
     fn query_value(&self) -> String {
         serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
@@ -2191,6 +2213,59 @@ impl FromQueryValue for super::models::InstancePort {
             .map_err(|e| e.to_string())
     }
 }
+impl QueryValue for super::models::Job {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::Job {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::JobLinks {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::JobLinks {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::JobState {
+    fn query_value(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+impl FromQueryValue for super::models::JobState {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        match super::models::JobState::from(text.to_string()) {
+            super::models::JobState::Unknown(other) => {
+                Err(
+                    format!(
+                        "'{other}' is not one of {}",
+                        "PROCESSING, POLLING, COMPLETE, FAILED"
+                    ),
+                )
+            }
+            known => Ok(known),
+        }
+    }
+}
+impl QueryValue for super::models::JobWarning {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::JobWarning {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
 impl QueryValue for super::models::Lifecycle {
     fn query_value(&self) -> String {
         serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
@@ -2539,6 +2614,50 @@ impl FromQueryValue for super::models::ReadinessHealthCheckUpdateData {
             .map_err(|e| e.to_string())
     }
 }
+impl QueryValue for super::models::Root {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::Root {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::RootLinks {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::RootLinks {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::RootLinksAppSsh {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::RootLinksAppSsh {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::RootLinksAppSshMeta {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::RootLinksAppSshMeta {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
 impl QueryValue for super::models::ToOneRelationship {
     fn query_value(&self) -> String {
         serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
@@ -2728,6 +2847,28 @@ impl QueryValue for super::models::V2Error {
     }
 }
 impl FromQueryValue for super::models::V2Error {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::V3Root {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::V3Root {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::V3RootLink {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::V3RootLink {
     fn from_query_value(text: &str) -> Result<Self, String> {
         serde_json::from_value(serde_json::Value::String(text.to_string()))
             .map_err(|e| e.to_string())

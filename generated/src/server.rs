@@ -203,6 +203,28 @@ fn matches_pattern(pattern: &'static str, text: &str) -> bool {
         .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
     regex.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
 }
+impl Check for super::models::ApiVersionLink {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.meta {
+            let at = join(at, "meta");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::ApiVersionLinkMeta {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.version {
+            let at = join(at, "version");
+            if !matches_pattern("^\\d+\\.\\d+\\.\\d+$", value0.as_str()) {
+                problems.push(format!("{at} must match {}", "^\\d+\\.\\d+\\.\\d+$"));
+            }
+        }
+    }
+}
 impl Check for super::models::App {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
@@ -933,6 +955,95 @@ impl Check for super::models::InstancePort {
             }
         }
     }
+}
+impl Check for super::models::Job {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.created_at {
+            let at = join(at, "created_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.updated_at {
+            let at = join(at, "updated_at");
+            if !matches_pattern(
+                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                value0.0.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.state {
+            let at = join(at, "state");
+            if let super::models::JobState::Unknown(other) = value0 {
+                problems
+                    .push(
+                        format!(
+                            "{at} must be one of {}, not '{other}'",
+                            "PROCESSING, POLLING, COMPLETE, FAILED"
+                        ),
+                    );
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.errors {
+            let at = join(at, "errors");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.warnings {
+            let at = join(at, "warnings");
+            for (index, value1) in value0.iter().enumerate() {
+                let at = format!("{at}[{index}]");
+                Check::check(value1, &at, problems);
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::JobLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::JobState {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::JobWarning {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
 }
 impl Check for super::models::Lifecycle {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
@@ -1688,6 +1799,100 @@ impl Check for super::models::ReadinessHealthCheckUpdateData {
         }
     }
 }
+impl Check for super::models::Root {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::RootLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.cloud_controller_v2 {
+            let at = join(at, "cloud_controller_v2");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.cloud_controller_v3 {
+            let at = join(at, "cloud_controller_v3");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.network_policy_v0 {
+            let at = join(at, "network_policy_v0");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.network_policy_v1 {
+            let at = join(at, "network_policy_v1");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.login {
+            let at = join(at, "login");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.uaa {
+            let at = join(at, "uaa");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.credhub {
+            let at = join(at, "credhub");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.routing {
+            let at = join(at, "routing");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.logging {
+            let at = join(at, "logging");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.log_cache {
+            let at = join(at, "log_cache");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.log_stream {
+            let at = join(at, "log_stream");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.app_ssh {
+            let at = join(at, "app_ssh");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::RootLinksAppSsh {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let Some(value0) = &self.meta {
+            let at = join(at, "meta");
+            Check::check(value0, &at, problems);
+        }
+    }
+}
+impl Check for super::models::RootLinksAppSshMeta {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
 impl Check for super::models::ToOneRelationship {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
@@ -1897,6 +2102,26 @@ impl Check for super::models::V2AppUpdateState {
     fn check(&self, at: &str, problems: &mut Vec<String>) {}
 }
 impl Check for super::models::V2Error {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V3Root {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.links {
+            let at = join(at, "links");
+            for (key, value1) in value0.iter() {
+                {
+                    let at = format!("{at} key '{key}'");
+                }
+                let at = join(&at, key);
+                Check::check(value1, &at, problems);
+            }
+        }
+    }
+}
+impl Check for super::models::V3RootLink {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {}
 }
@@ -2698,6 +2923,15 @@ pub trait Apps: Send + Sync + 'static {
         guid: String,
     ) -> impl std::future::Future<Output = GetAppCurrentDropletResponse> + Send;
 }
+/// The operations tagged `Jobs`.
+pub trait Jobs: Send + Sync + 'static {
+    /// `GET /v3/jobs/{guid}`: Get a job
+    fn get_job(
+        &self,
+        context: RequestContext,
+        guid: String,
+    ) -> impl std::future::Future<Output = GetJobResponse> + Send;
+}
 /// The operations tagged `Processes`.
 pub trait Processes: Send + Sync + 'static {
     /// `GET /v3/processes`: List processes
@@ -2793,6 +3027,19 @@ pub trait Processes: Send + Sync + 'static {
         index: i32,
     ) -> impl std::future::Future<Output = TerminateAppProcessInstanceResponse> + Send;
 }
+/// The operations tagged `Root`.
+pub trait Root: Send + Sync + 'static {
+    /// `GET /`: Get the global API root
+    fn get_root(
+        &self,
+        context: RequestContext,
+    ) -> impl std::future::Future<Output = GetRootResponse> + Send;
+    /// `GET /v3`: Get the v3 API root
+    fn get_v3_root(
+        &self,
+        context: RequestContext,
+    ) -> impl std::future::Future<Output = GetV3RootResponse> + Send;
+}
 /// The operations tagged `V2Apps`.
 pub trait V2Apps: Send + Sync + 'static {
     /// `POST /v2/apps`: Create a v2 app
@@ -2817,6 +3064,51 @@ pub trait V2Apps: Send + Sync + 'static {
         query: V2UpdateAppQuery,
         body: super::models::V2AppUpdate,
     ) -> impl std::future::Future<Output = V2UpdateAppResponse> + Send;
+}
+/// The answers `get_root` documents.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetRootResponse {
+    /// `200`: The root document.
+    Ok { body: super::models::Root },
+}
+impl axum::response::IntoResponse for GetRootResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            GetRootResponse::Ok { body } => json(200u16, &body, None),
+        }
+    }
+}
+/// The answers `get_v3_root` documents.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetV3RootResponse {
+    /// `200`: The v3 root document.
+    Ok { body: super::models::V3Root },
+}
+impl axum::response::IntoResponse for GetV3RootResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            GetV3RootResponse::Ok { body } => json(200u16, &body, None),
+        }
+    }
+}
+/// The answers `get_job` documents.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GetJobResponse {
+    /// `200`: The job.
+    Ok { body: super::models::Job },
+    /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
+    Unauthorized { body: super::models::ErrorEnvelope },
+    /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
+    NotFound { body: super::models::ErrorEnvelope },
+}
+impl axum::response::IntoResponse for GetJobResponse {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            GetJobResponse::Ok { body } => json(200u16, &body, None),
+            GetJobResponse::Unauthorized { body } => json(401u16, &body, None),
+            GetJobResponse::NotFound { body } => json(404u16, &body, None),
+        }
+    }
 }
 /// The answers `list_processes` documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -3794,7 +4086,7 @@ impl axum::response::IntoResponse for V2UpdateAppResponse {
     }
 }
 /// The router for every operation, served by `service`.
-pub fn router<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+pub fn router<S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps>(
     service: std::sync::Arc<S>,
     options: Options,
 ) -> axum::Router {
@@ -3803,6 +4095,7 @@ pub fn router<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         options: std::sync::Arc::new(options),
     };
     axum::Router::new()
+        .route("/", axum::routing::MethodRouter::new().get(handle_get_root::<S>))
         .route(
             "/v2/apps",
             axum::routing::MethodRouter::new().post(handle_v2_create_app::<S>),
@@ -3813,6 +4106,7 @@ pub fn router<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
                 .get(handle_v2_get_app::<S>)
                 .put(handle_v2_update_app::<S>),
         )
+        .route("/v3", axum::routing::MethodRouter::new().get(handle_get_v3_root::<S>))
         .route(
             "/v3/apps",
             axum::routing::MethodRouter::new()
@@ -3905,6 +4199,10 @@ pub fn router<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
             axum::routing::MethodRouter::new().get(handle_get_app_ssh_enabled::<S>),
         )
         .route(
+            "/v3/jobs/{guid}",
+            axum::routing::MethodRouter::new().get(handle_get_job::<S>),
+        )
+        .route(
             "/v3/processes",
             axum::routing::MethodRouter::new().get(handle_list_processes::<S>),
         )
@@ -3933,7 +4231,78 @@ pub fn router<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         )
         .with_state(state)
 }
-async fn handle_list_processes<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_root<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
+    axum::extract::State(state): axum::extract::State<State<S>>,
+    raw_path: Result<
+        axum::extract::RawPathParams,
+        axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
+    let context = RequestContext::default();
+    axum::response::IntoResponse::into_response(state.service.get_root(context).await)
+}
+async fn handle_get_v3_root<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
+    axum::extract::State(state): axum::extract::State<State<S>>,
+    raw_path: Result<
+        axum::extract::RawPathParams,
+        axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
+    let context = RequestContext::default();
+    axum::response::IntoResponse::into_response(state.service.get_v3_root(context).await)
+}
+async fn handle_get_job<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
+    axum::extract::State(state): axum::extract::State<State<S>>,
+    raw_path: Result<
+        axum::extract::RawPathParams,
+        axum::extract::rejection::RawPathParamsRejection,
+    >,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let _ = (&raw_path, &request);
+    let uri_path = request.uri().path().to_string();
+    let _ = &uri_path;
+    let Some(context) = (state.options.authenticate)(request.headers()) else {
+        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+    };
+    let path: Vec<(String, String)> = match &raw_path {
+        Ok(params) => {
+            params
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect()
+        }
+        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+    };
+    let guid: String = match path
+        .iter()
+        .find(|(name, _)| *name == "guid")
+        .map(|(_, value)| value.parse())
+    {
+        Some(Ok(value)) => value,
+        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+    };
+    axum::response::IntoResponse::into_response(
+        state.service.get_job(context, guid).await,
+    )
+}
+async fn handle_list_processes<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -3964,7 +4333,9 @@ async fn handle_list_processes<S: Send + Sync + 'static + Apps + Processes + V2A
         state.service.list_processes(context, query).await,
     )
 }
-async fn handle_get_process<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_process<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4010,7 +4381,9 @@ async fn handle_get_process<S: Send + Sync + 'static + Apps + Processes + V2Apps
         state.service.get_process(context, guid, query).await,
     )
 }
-async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_update_process<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4066,7 +4439,9 @@ async fn handle_update_process<S: Send + Sync + 'static + Apps + Processes + V2A
         state.service.update_process(context, guid, body).await,
     )
 }
-async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_scale_process<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4122,7 +4497,9 @@ async fn handle_scale_process<S: Send + Sync + 'static + Apps + Processes + V2Ap
         state.service.scale_process(context, guid, body).await,
     )
 }
-async fn handle_get_process_stats<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_process_stats<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4158,7 +4535,7 @@ async fn handle_get_process_stats<S: Send + Sync + 'static + Apps + Processes + 
     )
 }
 async fn handle_terminate_process_instance<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -4203,7 +4580,7 @@ async fn handle_terminate_process_instance<
     )
 }
 async fn handle_list_process_instances<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -4239,7 +4616,9 @@ async fn handle_list_process_instances<
         state.service.list_process_instances(context, guid).await,
     )
 }
-async fn handle_list_app_processes<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_list_app_processes<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4287,7 +4666,9 @@ async fn handle_list_app_processes<S: Send + Sync + 'static + Apps + Processes +
         state.service.list_app_processes(context, guid, query).await,
     )
 }
-async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_app_process<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4343,7 +4724,9 @@ async fn handle_get_app_process<S: Send + Sync + 'static + Apps + Processes + V2
         state.service.get_app_process(context, guid, r#type, query).await,
     )
 }
-async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_update_app_process<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4407,7 +4790,9 @@ async fn handle_update_app_process<S: Send + Sync + 'static + Apps + Processes +
         state.service.update_app_process(context, guid, r#type, body).await,
     )
 }
-async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_scale_app_process<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4472,7 +4857,7 @@ async fn handle_scale_app_process<S: Send + Sync + 'static + Apps + Processes + 
     )
 }
 async fn handle_get_app_process_stats<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -4517,7 +4902,7 @@ async fn handle_get_app_process_stats<
     )
 }
 async fn handle_terminate_app_process_instance<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -4569,7 +4954,9 @@ async fn handle_terminate_app_process_instance<
         state.service.terminate_app_process_instance(context, guid, r#type, index).await,
     )
 }
-async fn handle_list_apps<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_list_apps<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4598,7 +4985,9 @@ async fn handle_list_apps<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         state.service.list_apps(context, query).await,
     )
 }
-async fn handle_create_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_create_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4637,7 +5026,9 @@ async fn handle_create_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         state.service.create_app(context, body).await,
     )
 }
-async fn handle_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4683,7 +5074,9 @@ async fn handle_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         state.service.get_app(context, guid, query).await,
     )
 }
-async fn handle_delete_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_delete_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4718,7 +5111,9 @@ async fn handle_delete_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         state.service.delete_app(context, guid).await,
     )
 }
-async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_update_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4774,7 +5169,9 @@ async fn handle_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         state.service.update_app(context, guid, body).await,
     )
 }
-async fn handle_start_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_start_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4809,7 +5206,9 @@ async fn handle_start_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         state.service.start_app(context, guid).await,
     )
 }
-async fn handle_stop_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_stop_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4844,7 +5243,9 @@ async fn handle_stop_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
         state.service.stop_app(context, guid).await,
     )
 }
-async fn handle_restart_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_restart_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4880,7 +5281,7 @@ async fn handle_restart_app<S: Send + Sync + 'static + Apps + Processes + V2Apps
     )
 }
 async fn handle_clear_app_buildpack_cache<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -4916,7 +5317,9 @@ async fn handle_clear_app_buildpack_cache<
         state.service.clear_app_buildpack_cache(context, guid).await,
     )
 }
-async fn handle_get_app_env<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_app_env<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -4952,7 +5355,7 @@ async fn handle_get_app_env<S: Send + Sync + 'static + Apps + Processes + V2Apps
     )
 }
 async fn handle_get_app_environment_variables<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -4989,7 +5392,7 @@ async fn handle_get_app_environment_variables<
     )
 }
 async fn handle_update_app_environment_variables<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -5050,7 +5453,7 @@ async fn handle_update_app_environment_variables<
     )
 }
 async fn handle_get_app_permissions<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -5087,7 +5490,7 @@ async fn handle_get_app_permissions<
     )
 }
 async fn handle_get_app_ssh_enabled<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -5123,7 +5526,9 @@ async fn handle_get_app_ssh_enabled<
         state.service.get_app_ssh_enabled(context, guid).await,
     )
 }
-async fn handle_list_app_features<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_list_app_features<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -5158,7 +5563,9 @@ async fn handle_list_app_features<S: Send + Sync + 'static + Apps + Processes + 
         state.service.list_app_features(context, guid).await,
     )
 }
-async fn handle_get_app_feature<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_get_app_feature<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -5201,7 +5608,9 @@ async fn handle_get_app_feature<S: Send + Sync + 'static + Apps + Processes + V2
         state.service.get_app_feature(context, guid, name).await,
     )
 }
-async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_update_app_feature<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -5266,7 +5675,7 @@ async fn handle_update_app_feature<S: Send + Sync + 'static + Apps + Processes +
     )
 }
 async fn handle_get_app_current_droplet_relationship<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -5303,7 +5712,7 @@ async fn handle_get_app_current_droplet_relationship<
     )
 }
 async fn handle_set_app_current_droplet<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -5361,7 +5770,7 @@ async fn handle_set_app_current_droplet<
     )
 }
 async fn handle_get_app_current_droplet<
-    S: Send + Sync + 'static + Apps + Processes + V2Apps,
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
 >(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
@@ -5397,7 +5806,9 @@ async fn handle_get_app_current_droplet<
         state.service.get_app_current_droplet(context, guid).await,
     )
 }
-async fn handle_v2_create_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_v2_create_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -5449,7 +5860,9 @@ async fn handle_v2_create_app<S: Send + Sync + 'static + Apps + Processes + V2Ap
         state.service.v2_create_app(context, query, body).await,
     )
 }
-async fn handle_v2_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_v2_get_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,
@@ -5495,7 +5908,9 @@ async fn handle_v2_get_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>
         state.service.v2_get_app(context, guid, query).await,
     )
 }
-async fn handle_v2_update_app<S: Send + Sync + 'static + Apps + Processes + V2Apps>(
+async fn handle_v2_update_app<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
     axum::extract::State(state): axum::extract::State<State<S>>,
     raw_path: Result<
         axum::extract::RawPathParams,

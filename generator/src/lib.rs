@@ -16,6 +16,7 @@ pub mod codegen;
 pub mod diagnostic;
 pub mod ir;
 pub mod pointer;
+pub mod source_map;
 pub mod spec;
 pub mod traffic;
 pub mod validate;

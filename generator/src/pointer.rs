@@ -69,6 +69,26 @@ pub fn to_uri_fragment(pointer: &str) -> String {
     out
 }
 
+/// Undoes [`to_uri_fragment`]: decodes `%XX` escapes (a malformed escape stays as written).
+pub fn decode_fragment(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| fragment.to_string())
+}
+
 /// Looks up a pointer (with or without a leading `#`) in a document.
 pub fn get<'a>(doc: &'a Value, pointer: &str) -> Option<&'a Value> {
     let pointer = pointer.strip_prefix('#').unwrap_or(pointer);
@@ -114,6 +134,8 @@ mod tests {
             "/paths/~1v3~1apps~1%7Bguid%7D/get"
         );
         assert_eq!(to_uri_fragment("/a b/é"), "/a%20b/%C3%A9");
+        assert_eq!(decode_fragment("/a%20b/%C3%A9"), "/a b/é");
+        assert_eq!(decode_fragment("/100%/%zz/%4"), "/100%/%zz/%4");
     }
 
     #[test]

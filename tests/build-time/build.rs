@@ -8,8 +8,8 @@ fn main() {
     println!("cargo:rerun-if-changed={}", spec_path.display());
     let text = std::fs::read_to_string(&spec_path).expect("spec/capi.yaml is readable");
     let spec =
-        generator::Spec::from_text("spec/capi.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
-    let code = generator::codegen::generate_single_file(&spec, "spec/capi.yaml")
+        capi_generator::Spec::from_text("spec/capi.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let code = capi_generator::codegen::generate_single_file(&spec, "spec/capi.yaml")
         .unwrap_or_else(|e| panic!("{e}"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     std::fs::write(out.join("capi.rs"), code.text).expect("OUT_DIR is writable");

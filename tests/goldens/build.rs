@@ -8,8 +8,8 @@ fn main() {
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../golden");
     println!("cargo:rerun-if-changed={}", golden.display());
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let support = generator::codegen::emit::support();
-    let support = generator::codegen::render::rust_file(
+    let support = capi_generator::codegen::emit::support();
+    let support = capi_generator::codegen::render::rust_file(
         quote::quote!(pub mod support { #support }),
         "the generator",
     )

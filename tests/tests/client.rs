@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use generated::client::{Client, Error};
-use generated::models::{ProcessOrderBy, ProcessUpdate};
-use generated::params::{ListAppsQuery, ListProcessesQuery};
-use generated::Tristate;
+use cf_capi::client::{Client, Error};
+use cf_capi::models::{ProcessOrderBy, ProcessUpdate};
+use cf_capi::params::{ListAppsQuery, ListProcessesQuery};
+use cf_capi::Tristate;
 
 /// One canned answer: status line, extra headers, body.
 type Answer = (&'static str, Vec<(&'static str, String)>, String);

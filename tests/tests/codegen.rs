@@ -3,8 +3,8 @@
 
 mod support;
 
-use generator::codegen::{self, Options};
-use generator::Spec;
+use capi_generator::codegen::{self, Options};
+use capi_generator::Spec;
 use support::xtask;
 
 #[test]
@@ -20,7 +20,7 @@ fn generated_crate_is_fresh() {
 fn generation_is_deterministic() {
     let spec = support::spec();
     let options = Options {
-        crate_name: "generated".into(),
+        crate_name: capi_contract::codegen::WORKSPACE_CRATE.into(),
         source: "spec/capi.yaml".into(),
         standalone: false,
     };

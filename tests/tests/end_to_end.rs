@@ -6,11 +6,11 @@ mod support;
 
 use std::io::{Read, Write};
 
-use generated::client::{Client, Error, Response};
-use generated::models as m;
-use generated::params::*;
-use generated::Tristate;
-use generator::validate::{Exchange, OperationSelector, Resolution, TargetSpec, Validator};
+use capi_generator::validate::{Exchange, OperationSelector, Resolution, TargetSpec, Validator};
+use cf_capi::client::{Client, Error, Response};
+use cf_capi::models as m;
+use cf_capi::params::*;
+use cf_capi::Tristate;
 use serde_json::{json, Value};
 
 /// Starts an in-memory Cloud Controller on a free port; returns its base URL.
@@ -222,7 +222,7 @@ async fn the_client_calls_every_operation_and_every_answer_conforms() {
     );
     call!(delete_app(&new_app));
 
-    let every: Vec<&str> = generated::operations::ALL.iter().map(|o| o.id).collect();
+    let every: Vec<&str> = cf_capi::operations::ALL.iter().map(|o| o.id).collect();
     let missed: Vec<&&str> = every.iter().filter(|id| !called.contains(**id)).collect();
     assert!(missed.is_empty(), "operations never called: {missed:?}");
 

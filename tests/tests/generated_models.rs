@@ -1,11 +1,11 @@
 //! The checked-in generated models on the wire: the three states of a PATCH field, open
 //! and closed enums, and timestamps kept as sent.
 
-use generated::models::{
+use cf_capi::models::{
     HealthCheckUpdate, MetadataUpdate, ProcessEmbedItem, ProcessInstanceState, ProcessOrderBy,
     ProcessStatsInstance, ProcessUpdate, V2AppUpdate,
 };
-use generated::{DateTime, Tristate};
+use cf_capi::{DateTime, Tristate};
 use serde_json::json;
 
 fn wire<T: serde::Serialize>(value: &T) -> serde_json::Value {
@@ -46,7 +46,7 @@ fn patch_fields_have_three_states_on_the_wire() {
 fn nested_patch_fields_and_label_deletion() {
     let update = ProcessUpdate {
         health_check: Some(HealthCheckUpdate {
-            data: Some(generated::models::HealthCheckUpdateData {
+            data: Some(cf_capi::models::HealthCheckUpdateData {
                 timeout: Tristate::Null,
                 ..Default::default()
             }),

@@ -6,8 +6,8 @@
 
 mod support;
 
-use generator::codegen;
-use generator::Spec;
+use capi_generator::codegen;
+use capi_generator::Spec;
 
 #[test]
 fn every_golden_spec_generates_its_expected_code() {

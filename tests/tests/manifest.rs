@@ -5,8 +5,8 @@
 
 mod support;
 
-use generator::validate::manifest;
-use generator::validate::outcome::{Outcome, Verdict};
+use capi_generator::validate::manifest;
+use capi_generator::validate::outcome::{Outcome, Verdict};
 
 fn outcomes() -> (Vec<manifest::Row>, Vec<Outcome>) {
     let dir = support::shared().join("payloads");
@@ -45,7 +45,7 @@ fn every_manifest_row_gets_the_verdict_its_label_gives() {
     assert!(rows.len() >= 60, "the manifest has {} rows", rows.len());
     let mut failures = Vec::new();
     for (row, outcome) in rows.iter().zip(&outcomes) {
-        let report = generator::validate::report::human(std::slice::from_ref(outcome));
+        let report = capi_generator::validate::report::human(std::slice::from_ref(outcome));
         match (row.expected_valid, outcome.verdict) {
             (Some(true), Verdict::Valid) => {}
             (Some(false), Verdict::Invalid) if points_where_the_notes_say(outcome, &row.notes) => {}

@@ -4,10 +4,10 @@
 
 mod support;
 
-use generator::pointer;
-use generator::validate::manifest;
-use generator::validate::target::match_operation;
-use generator::validate::Resolution;
+use capi_generator::pointer;
+use capi_generator::validate::manifest;
+use capi_generator::validate::target::match_operation;
+use capi_generator::validate::Resolution;
 use serde_json::Value;
 
 #[test]
@@ -42,7 +42,7 @@ fn every_valid_payload_survives_its_generated_type() {
             if let Some(component) = at.strip_prefix("/components/schemas/") {
                 results.push((
                     format!("schema {component}"),
-                    generated::models::reserialize_schema(&pointer::unescape(component), &body),
+                    cf_capi::models::reserialize_schema(&pointer::unescape(component), &body),
                 ));
             }
         }
@@ -56,7 +56,7 @@ fn every_valid_payload_survives_its_generated_type() {
             let status = (row.direction != "request").then(|| row.status.unwrap().to_string());
             results.push((
                 format!("operation {id} {status:?}"),
-                generated::operations::reserialize(&id, status.as_deref(), &body),
+                cf_capi::operations::reserialize(&id, status.as_deref(), &body),
             ));
         }
         let results: Vec<(String, Result<Value, serde_json::Error>)> = results

@@ -2,7 +2,7 @@
 
 mod support;
 
-use generator::validate::examples;
+use capi_generator::validate::examples;
 
 #[test]
 fn every_example_in_the_spec_validates_against_its_schema() {
@@ -40,10 +40,11 @@ fn every_success_response_has_an_example() {
             }
             let prefix = format!(
                 "{}/responses/{status}",
-                generator::pointer::to_uri_fragment(&operation.pointer)
+                capi_generator::pointer::to_uri_fragment(&operation.pointer)
             );
             let has_example = found.iter().any(|e| {
-                generator::pointer::to_uri_fragment(&e.target.schema_pointer).starts_with(&prefix)
+                capi_generator::pointer::to_uri_fragment(&e.target.schema_pointer)
+                    .starts_with(&prefix)
             });
             assert!(
                 has_example,

@@ -4,7 +4,7 @@
 
 mod support;
 
-use generator::validate::{Exchange, OperationSelector, Resolution, TargetSpec, Validator};
+use capi_generator::validate::{Exchange, OperationSelector, Resolution, TargetSpec, Validator};
 use serde_json::{json, Value};
 
 /// Marks a member to remove instead of set.

@@ -28,8 +28,8 @@ fn main() {
             .unwrap()
             .replace(['-', '.'], "_");
         let text = std::fs::read_to_string(&path).expect("a readable spec");
-        let spec = generator::Spec::from_text(&name, &text).unwrap_or_else(|e| panic!("{e}"));
-        let code = generator::codegen::generate_single_file(&spec, &name)
+        let spec = capi_generator::Spec::from_text(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+        let code = capi_generator::codegen::generate_single_file(&spec, &name)
             .unwrap_or_else(|e| panic!("{e}"));
         let file = out.join(format!("{module}.rs"));
         std::fs::write(&file, code.text).expect("OUT_DIR is writable");

@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use generator::codegen::{self, emit, lower, render, Options};
-use generator::Spec;
+use capi_generator::codegen::{self, emit, lower, render, Options};
+use capi_generator::Spec;
 
 /// Benchmark code generation and contract validation.
 ///
@@ -47,7 +47,7 @@ struct Stages {
 }
 
 /// Runs the benchmark, printing a report.
-pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
+pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
     if args.iterations == 0 {
         bail!("--iterations must be at least 1");
     }
@@ -129,8 +129,10 @@ const PAYLOADS: [(&str, &str, u16); 4] = [
     ("ccng-v3-docs/app_get.json", "get_app", 200),
 ];
 
-fn validation(root: &Path, io: &mut crate::Io<'_>) -> anyhow::Result<()> {
-    use generator::validate::{Exchange, OperationSelector, Resolution, TargetSpec, Validator};
+fn validation(root: &Path, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> {
+    use capi_generator::validate::{
+        Exchange, OperationSelector, Resolution, TargetSpec, Validator,
+    };
     let spec_text = std::fs::read_to_string(root.join("spec/capi.yaml"))?;
     let validator = Validator::new(&Spec::from_text("spec/capi.yaml", &spec_text)?);
     writeln!(
@@ -201,7 +203,7 @@ fn big_capture(
     root: &Path,
     scratch: &Path,
     megabytes: u64,
-    io: &mut crate::Io<'_>,
+    io: &mut capi_contract::Io<'_>,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(scratch)?;
     let path = scratch.join(format!("capture-{megabytes}mb.har"));
@@ -270,7 +272,7 @@ fn time_pipeline(name: &str, text: &str) -> anyhow::Result<(Stages, usize)> {
     let loaded = Instant::now();
     let problems = codegen::check(&spec);
     if !problems.is_empty() {
-        bail!("{}", generator::Diagnostics(problems));
+        bail!("{}", capi_generator::Diagnostics(problems));
     }
     let (api, _) = lower::lower(&spec);
     let lowered = Instant::now();
@@ -310,7 +312,7 @@ fn compile_time(scratch: &Path, name: &str, text: &str) -> anyhow::Result<f64> {
     };
     let generated = codegen::generate(&spec, &options)?;
     for (relative, contents) in &generated.files {
-        crate::codegen::ensure_file_contents(&dir.join(relative), contents, false)?;
+        capi_contract::codegen::ensure_file_contents(&dir.join(relative), contents, false)?;
     }
     let check = || -> anyhow::Result<Duration> {
         let start = Instant::now();

@@ -1,8 +1,8 @@
-//! `cargo xtask`: the project's command line (see `lib.rs`).
+//! `cargo xtask`: the workspace's development entry point (see `lib.rs`).
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let mut io = xtask::Io::process();
+    let mut io = capi_contract::Io::process();
     ExitCode::from(xtask::run(std::env::args_os(), &mut io))
 }

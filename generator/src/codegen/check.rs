@@ -5,8 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::emit::ident;
 use super::params::query_name;
+use super::tokens::ident;
 use crate::ir::*;
 
 /// `impl Check` for every struct and union model and every parameter struct.

@@ -5,9 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::emit::{ident, qualified_type as type_tokens};
 use super::naming;
 use super::params::{query_name, strip_nullable};
+use super::tokens::{ident, qualified_type as type_tokens};
 use crate::ir::*;
 
 /// The `client` module.

@@ -1,75 +1,11 @@
 //! Emitting tokens from the IR. Each function takes IR and gives a `TokenStream`; no
 //! function here sees the spec.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::tokens::{docs, ident, qualified_type, type_tokens};
 use crate::ir::*;
-
-/// An identifier, raw (`r#type`) where the name says so.
-pub(crate) fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
-}
-
-fn docs(doc: Option<&str>) -> TokenStream {
-    let lines = doc
-        .into_iter()
-        .flat_map(str::lines)
-        .map(|line| format!(" {line}"));
-    quote! { #( #[doc = #lines] )* }
-}
-
-/// The Rust type of a [`TypeRef`] in a position where `null` means `None`, naming models
-/// as the `models` module itself does.
-pub fn type_tokens(ty: &TypeRef) -> TokenStream {
-    type_in(ty, &quote!())
-}
-
-/// The Rust type of a [`TypeRef`] from a sibling module of `models` (`super::models::X`),
-/// so that names the sibling defines itself (`Operation`, `Error`) cannot capture it.
-pub fn qualified_type(ty: &TypeRef) -> TokenStream {
-    type_in(ty, &quote!(super::models::))
-}
-
-fn type_in(ty: &TypeRef, models: &TokenStream) -> TokenStream {
-    match ty {
-        TypeRef::String => quote!(String),
-        TypeRef::Bool => quote!(bool),
-        TypeRef::Integer { bits, unsigned } => {
-            let name = format_ident!("{}{}", if *unsigned { "u" } else { "i" }, bits.to_string());
-            quote!(#name)
-        }
-        // A JSON number keeps its exact form: `0` stays an integer and
-        // `0.00038711029163348665` keeps its digits, which `f64` would not promise.
-        TypeRef::Float { .. } => quote!(serde_json::Number),
-        TypeRef::DateTime => quote!(super::support::DateTime),
-        TypeRef::Uuid => quote!(super::support::Uuid),
-        TypeRef::Json => quote!(serde_json::Value),
-        TypeRef::Named(name) => {
-            let name = ident(name);
-            quote!(#models #name)
-        }
-        TypeRef::List(inner) => {
-            let inner = type_in(inner, models);
-            quote!(Vec<#inner>)
-        }
-        TypeRef::Map(inner) => {
-            let inner = type_in(inner, models);
-            quote!(std::collections::BTreeMap<String, #inner>)
-        }
-        TypeRef::Nullable(inner) => {
-            let inner = type_in(inner, models);
-            quote!(Option<#inner>)
-        }
-        TypeRef::Boxed(inner) => {
-            let inner = type_in(inner, models);
-            quote!(Box<#inner>)
-        }
-    }
-}
 
 /// A field's declaration: required, optional (`Option`, skipped when absent), or
 /// optional and nullable (`Tristate`: absent, `null` or a value, each kept on the wire).
@@ -557,30 +493,6 @@ pub fn lib(api: &Api, source: &str) -> TokenStream {
         #[rustfmt::skip]
         pub mod server;
 
-        pub use models::*;
-        pub use support::{DateTime, Tristate, Uuid};
-    }
-}
-
-/// Everything in one file of inline modules, for `include!` from a build script: no
-/// inner attributes at the top, and paths between the modules are relative (`super::`),
-/// so the file can be included into any module of the user's crate.
-pub fn single_file(api: &Api) -> TokenStream {
-    let models = models(api);
-    let operations = operations(api);
-    let support = support();
-    let client = super::client::generate(api);
-    let params = super::params::generate(api);
-    let server = super::server::generate(api);
-    quote! {
-        pub mod models { #models }
-        pub mod operations { #operations }
-        pub mod support { #support }
-        pub mod params { #params }
-        #[cfg(feature = "client")]
-        pub mod client { #client }
-        #[cfg(feature = "server")]
-        pub mod server { #server }
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
     }

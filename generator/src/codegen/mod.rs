@@ -14,9 +14,12 @@ pub mod naming;
 pub mod params;
 pub mod render;
 pub mod server;
+pub mod tokens;
 
 use std::collections::BTreeMap;
 
+use proc_macro2::TokenStream;
+use quote::quote;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -86,8 +89,8 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
 ///
 /// ```text
 /// // build.rs
-/// let spec = generator::Spec::from_text("api.yaml", &std::fs::read_to_string("api.yaml")?)?;
-/// let code = generator::codegen::generate_single_file(&spec, "api.yaml")?;
+/// let spec = capi_generator::Spec::from_text("api.yaml", &std::fs::read_to_string("api.yaml")?)?;
+/// let code = capi_generator::codegen::generate_single_file(&spec, "api.yaml")?;
 /// std::fs::write(std::path::Path::new(&std::env::var("OUT_DIR")?).join("api.rs"), code.text)?;
 /// // src/lib.rs
 /// pub mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
@@ -98,7 +101,7 @@ pub fn generate_single_file(spec: &Spec, source: &str) -> Result<SingleFile, Dia
         return Err(Diagnostics(problems));
     }
     let (api, warnings) = lower::lower(spec);
-    let text = render::rust_file(emit::single_file(&api), source)
+    let text = render::rust_file(single_file(&api), source)
         .map_err(|message| Diagnostics::one(&spec.name, "", None, message))?;
     Ok(SingleFile {
         text,
@@ -155,5 +158,29 @@ fn walk_refs(node: &Value, at: String, visit: &mut dyn FnMut(&str, &str)) {
             }
         }
         _ => {}
+    }
+}
+
+/// Everything in one file of inline modules, for `include!` from a build script: no
+/// inner attributes at the top, and paths between the modules are relative (`super::`),
+/// so the file can be included into any module of the user's crate.
+fn single_file(api: &Api) -> TokenStream {
+    let models = emit::models(api);
+    let operations = emit::operations(api);
+    let support = emit::support();
+    let client = client::generate(api);
+    let params = params::generate(api);
+    let server = server::generate(api);
+    quote! {
+        pub mod models { #models }
+        pub mod operations { #operations }
+        pub mod support { #support }
+        pub mod params { #params }
+        #[cfg(feature = "client")]
+        pub mod client { #client }
+        #[cfg(feature = "server")]
+        pub mod server { #server }
+        pub use models::*;
+        pub use support::{DateTime, Tristate, Uuid};
     }
 }

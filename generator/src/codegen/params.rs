@@ -6,8 +6,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::emit::{ident, qualified_type as type_tokens};
 use super::naming;
+use super::tokens::{ident, qualified_type as type_tokens};
 use crate::ir::*;
 
 /// The `params` module.

@@ -11,14 +11,14 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use generated::models::{
+use cf_capi::models::{
     self as m, AppCreate, AppEnvironmentVariablesUpdate, AppFeatureUpdate, AppUpdate,
     ErrorEnvelope, MetadataUpdate, ProcessScale, ProcessUpdate, ToOneRelationshipRequest,
     V2AppCreate, V2AppUpdate,
 };
-use generated::params::*;
-use generated::server::{self, *};
-use generated::Tristate;
+use cf_capi::params::*;
+use cf_capi::server::{self, *};
+use cf_capi::Tristate;
 use serde_json::{json, Value};
 
 /// The router of an in-memory Cloud Controller whose links start with `base`, accepting
@@ -42,7 +42,16 @@ pub struct Controller {
 struct State {
     apps: BTreeMap<String, App>,
     processes: BTreeMap<String, Process>,
+    /// Jobs by guid: the operation and when it ran. Work runs at once, so every job is
+    /// `COMPLETE` when it can first be read.
+    jobs: BTreeMap<String, Job>,
     clock: u64,
+}
+
+#[derive(Clone)]
+struct Job {
+    operation: String,
+    at: String,
 }
 
 #[derive(Clone)]
@@ -105,6 +114,12 @@ struct Process {
     updated: String,
     version: String,
 }
+
+/// The v3 API version this controller reports in its root document.
+const API_VERSION: &str = "3.228.0";
+
+/// The v2 API version this controller reports in its root document.
+const V2_API_VERSION: &str = "2.293.0";
 
 /// The most instances the space quota allows a process.
 const INSTANCE_LIMIT: i32 = 1000;
@@ -557,6 +572,20 @@ impl State {
             "2026-01-01T{:02}:{minutes:02}:{seconds:02}Z",
             self.clock / 3600 % 24
         )
+    }
+
+    /// Records a finished job for `operation` and returns its guid.
+    fn job(&mut self, operation: &str) -> String {
+        let guid = self.guid();
+        let at = self.tick();
+        self.jobs.insert(
+            guid.clone(),
+            Job {
+                operation: operation.to_string(),
+                at,
+            },
+        );
+        guid
     }
 
     fn guid(&mut self) -> String {

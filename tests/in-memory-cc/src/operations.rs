@@ -410,7 +410,7 @@ impl Apps for Controller {
             };
         }
         state.processes.retain(|_, p| p.app != guid);
-        let job = state.guid();
+        let job = state.job("app.delete");
         DeleteAppResponse::Accepted {
             location: format!("{}/v3/jobs/{job}", self.base),
         }
@@ -486,7 +486,7 @@ impl Apps for Controller {
         _: RequestContext,
         guid: String,
     ) -> ClearAppBuildpackCacheResponse {
-        match self.with_app(&guid, |state, _| Ok(state.guid())) {
+        match self.with_app(&guid, |state, _| Ok(state.job("app.clear_buildpack_cache"))) {
             Ok(job) => ClearAppBuildpackCacheResponse::Accepted {
                 location: format!("{}/v3/jobs/{job}", self.base),
             },
@@ -806,5 +806,61 @@ impl V2Apps for Controller {
         Self::v2_apply(&mut state, &guid, name.as_ref(), &body);
         let body = self.v2_json(&state, &state.apps[&guid]);
         V2UpdateAppResponse::Created { body: typed(body) }
+    }
+}
+
+impl Root for Controller {
+    async fn get_root(&self, _: RequestContext) -> GetRootResponse {
+        let link = |path: &str| json!({"href": format!("{}{path}", self.base)});
+        GetRootResponse::Ok {
+            body: typed(json!({"links": {
+                "self": link(""),
+                "cloud_controller_v2": {"href": format!("{}/v2", self.base), "meta": {"version": V2_API_VERSION}},
+                "cloud_controller_v3": {"href": format!("{}/v3", self.base), "meta": {"version": API_VERSION}},
+                "network_policy_v0": link("/networking/v0/external"),
+                "network_policy_v1": link("/networking/v1/external"),
+                "login": link("/login"),
+                "uaa": link("/uaa"),
+                "credhub": null,
+                "routing": null,
+                "logging": null,
+                "log_cache": null,
+                "log_stream": null,
+                "app_ssh": {"href": null, "meta": {"host_key_fingerprint": null, "oauth_client": null}},
+            }})),
+        }
+    }
+
+    async fn get_v3_root(&self, _: RequestContext) -> GetV3RootResponse {
+        let mut links = serde_json::Map::new();
+        links.insert("self".into(), self.link("/v3"));
+        for collection in ["apps", "processes"] {
+            links.insert(collection.into(), self.link(&format!("/v3/{collection}")));
+        }
+        GetV3RootResponse::Ok {
+            body: typed(json!({ "links": links })),
+        }
+    }
+}
+
+impl Jobs for Controller {
+    async fn get_job(&self, _: RequestContext, guid: String) -> GetJobResponse {
+        let Some(job) = self.lock().jobs.get(&guid).cloned() else {
+            return GetJobResponse::NotFound {
+                body: not_found("Job"),
+            };
+        };
+        GetJobResponse::Ok {
+            body: typed(json!({
+                "guid": guid,
+                "created_at": job.at,
+                "updated_at": job.at,
+                "operation": job.operation,
+                "state": "COMPLETE",
+                "errors": [],
+                "warnings": [],
+                "links": {"self": self.link(&format!("/v3/jobs/{guid}"))},
+            })),
+        }
     }
 }

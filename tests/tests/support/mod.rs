@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use generator::validate::Validator;
-use generator::Spec;
+use capi_generator::validate::Validator;
+use capi_generator::Spec;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -43,7 +43,7 @@ pub fn xtask(args: &[&str], stdin: &[u8]) -> (u8, String, String) {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let code = {
-        let mut io = xtask::Io {
+        let mut io = capi_contract::Io {
             stdin: Box::new(stdin),
             stdout: Box::new(&mut stdout),
             stderr: Box::new(&mut stderr),

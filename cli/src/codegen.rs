@@ -1,27 +1,29 @@
-//! `cargo xtask codegen`: generates a crate from an OpenAPI 3.0 document.
+//! `codegen`: generates a crate from an OpenAPI 3.0 document.
 
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use generator::codegen::{self, Options};
-use generator::Spec;
+use anyhow::{bail, Context};
+use capi_generator::codegen::{self, Options};
 
 /// Generate Rust code from an OpenAPI 3.0 document.
 ///
-/// With no arguments, regenerates `generated/` from `spec/capi.yaml` and prints what
-/// changed. With --check, changes nothing and exits 1 (with a diff) when `generated/` is
-/// stale. With --spec and --out, generates a standalone crate from any OpenAPI 3.0
-/// document, YAML or JSON.
+/// With --out, writes a standalone crate (models, client, server stub) generated from
+/// --spec, any OpenAPI 3.0 document in YAML or JSON, or from the embedded Cloud
+/// Controller contract. In the workspace (`cargo xtask codegen`) no arguments regenerate
+/// `generated/` from `spec/capi.yaml` and print what changed. With --check, nothing is
+/// written: exit 1 with a diff when the output is stale.
 ///
 /// Examples:
+///
+///   capi-contract codegen --out cf-capi
+///
+///   capi-contract codegen --spec nexus.json --out nexus --name nexus-types
 ///
 ///   cargo xtask codegen
 ///
 ///   cargo xtask codegen --check
-///
-///   cargo xtask codegen --spec ../shared/specs/nexus.json --out /tmp/nexus --name nexus-types
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -29,12 +31,12 @@ pub struct Args {
     #[arg(long)]
     check: bool,
 
-    /// The OpenAPI 3.0 document [default: spec/capi.yaml of this workspace].
+    /// The OpenAPI 3.0 document [default: the embedded Cloud Controller contract].
     #[arg(long, value_name = "PATH", requires = "out")]
     spec: Option<PathBuf>,
 
-    /// Directory of the generated crate [default: generated/ of this workspace].
-    #[arg(long, value_name = "DIR", requires = "spec")]
+    /// Directory of the generated crate [default in the workspace: generated/].
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
     /// The generated crate's name [default: the --out directory's name].
@@ -43,10 +45,9 @@ pub struct Args {
 }
 
 /// Runs the command, returning the exit code.
-pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
-    let root = crate::workspace_root();
-    let (spec_path, out, options) = match (&args.spec, &args.out) {
-        (Some(spec), Some(out)) => {
+pub fn run(args: Args, context: &crate::Context, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
+    let (spec, out, options) = match (&args.out, &context.workspace) {
+        (Some(out), _) => {
             let name = match &args.name {
                 Some(name) => name.clone(),
                 None => out
@@ -55,25 +56,25 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
                     .unwrap_or("generated")
                     .to_string(),
             };
+            let spec = crate::load_spec(args.spec.as_deref())?;
             let options = Options {
                 crate_name: name,
-                source: spec.display().to_string(),
+                source: spec.name.clone(),
                 standalone: true,
             };
-            (spec.clone(), out.clone(), options)
+            (spec, out.clone(), options)
         }
-        _ => {
+        (None, Some(root)) => {
             let options = Options {
-                crate_name: "generated".into(),
+                crate_name: WORKSPACE_CRATE.into(),
                 source: "spec/capi.yaml".into(),
                 standalone: false,
             };
-            (root.join("spec/capi.yaml"), root.join("generated"), options)
+            let spec = crate::load_spec(Some(&root.join("spec/capi.yaml")))?;
+            (spec, root.join("generated"), options)
         }
+        (None, None) => bail!("give --out DIR: where to write the generated crate"),
     };
-    let text = std::fs::read_to_string(&spec_path)
-        .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
-    let spec = Spec::from_text(&spec_path.display().to_string(), &text)?;
     let generated = codegen::generate(&spec, &options)?;
     for warning in &generated.warnings {
         writeln!(io.stderr, "warning: {warning}")?;
@@ -115,6 +116,9 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
     writeln!(io.stdout, "{}", summary(&out, &stale, &previous, &current))?;
     Ok(0)
 }
+
+/// The package name of the workspace's generated crate (folder `generated/`).
+pub const WORKSPACE_CRATE: &str = "cf-capi";
 
 /// Makes `path` hold `contents`. Writes only when they differ; with `check`, writes
 /// nothing. Returns whether the file was (or would have been) changed.
@@ -182,10 +186,10 @@ impl Snapshot {
         }
     }
 
-    fn from_api(api: &generator::ir::Api) -> Snapshot {
-        let operation_id = |o: &generator::ir::Operation| {
+    fn from_api(api: &capi_generator::ir::Api) -> Snapshot {
+        let operation_id = |o: &capi_generator::ir::Operation| {
             o.id.clone()
-                .unwrap_or_else(|| generator::codegen::naming::bare(&o.name).to_string())
+                .unwrap_or_else(|| capi_generator::codegen::naming::bare(&o.name).to_string())
         };
         Snapshot {
             types: api.models.keys().cloned().collect(),

@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use generator::traffic::coverage::Coverage;
-use generator::traffic::{check_exchange, har, trace, CheckOptions, Exchange};
-use generator::validate::outcome::Outcome;
-use generator::validate::report;
-use generator::validate::Validator;
+use capi_generator::traffic::coverage::Coverage;
+use capi_generator::traffic::{check_exchange, har, trace, CheckOptions, Exchange};
+use capi_generator::validate::outcome::Outcome;
+use capi_generator::validate::report;
+use capi_generator::validate::Validator;
 
-use crate::validate::Input;
+use crate::flags::Input;
 
 /// How to check captures.
 pub struct Options {

@@ -1,17 +1,16 @@
-//! `cargo xtask validate`: checks payloads and captured traffic against the spec.
+//! `validate`: checks payloads and captured traffic against the spec.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use clap::ValueEnum;
-use generator::validate::manifest;
-use generator::validate::outcome::{self, Outcome};
-use generator::validate::report;
-use generator::validate::{Direction, Exchange, OperationSelector, TargetSpec, Validator};
-use generator::Spec;
+use capi_generator::validate::manifest;
+use capi_generator::validate::outcome::{self, Outcome};
+use capi_generator::validate::report;
+use capi_generator::validate::{Direction, Exchange, OperationSelector, TargetSpec, Validator};
 
 use crate::capture;
+use crate::flags::{Format, Input};
 
 /// Check payloads and captured traffic against the contract.
 ///
@@ -34,19 +33,19 @@ use crate::capture;
 ///
 /// Examples:
 ///
-///   CF_TRACE=trace.txt cf app my-app; cargo xtask validate trace.txt
+///   CF_TRACE=trace.txt cf app my-app; capi-contract validate trace.txt
 ///
-///   cargo xtask validate --strict --coverage --format junit capture.har > contract.xml
+///   capi-contract validate --strict --coverage --format junit capture.har > contract.xml
 ///
-///   cargo xtask validate --operation get_process --status 200 process.json
+///   capi-contract validate --operation get_process --status 200 process.json
 ///
-///   cargo xtask validate --method GET --path /v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82/stats --status 200 stats.json
+///   capi-contract validate --method GET --path /v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82/stats --status 200 stats.json
 ///
-///   curl -s -H "Authorization: bearer $TOKEN" $API/v3/apps | cargo xtask validate --operation list_apps --status 200 -
+///   curl -s -H "Authorization: bearer $TOKEN" $API/v3/apps | capi-contract validate --operation list_apps --status 200 -
 ///
-///   cargo xtask validate --schema HealthCheck fragment.json
+///   capi-contract validate --schema HealthCheck fragment.json
 ///
-///   cargo xtask validate --manifest ../shared/payloads/MANIFEST.tsv --aliases tests/fixtures/manifest-aliases.tsv
+///   capi-contract validate --manifest ../shared/payloads/MANIFEST.tsv --aliases tests/fixtures/manifest-aliases.tsv
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -54,7 +53,7 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
 
-    /// The OpenAPI document [default: spec/capi.yaml of this workspace].
+    /// The OpenAPI document [default: the embedded Cloud Controller contract].
     #[arg(long, value_name = "PATH")]
     spec: Option<PathBuf>,
 
@@ -124,49 +123,9 @@ pub struct Args {
     format: Format,
 }
 
-/// What an input file holds.
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Input {
-    /// A HAR 1.2 capture.
-    Har,
-    /// A cf CLI trace.
-    Trace,
-    /// A JSON payload (needs a target).
-    Payload,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// One block per input, then `N passed, N failed`.
-    Human,
-    /// A machine-readable report (documented in README.md).
-    Json,
-    /// JUnit XML, one test case per exchange or payload.
-    Junit,
-    /// GitHub Actions annotations.
-    Github,
-}
-
-impl From<Format> for report::Format {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Human => report::Format::Human,
-            Format::Json => report::Format::Json,
-            Format::Junit => report::Format::Junit,
-            Format::Github => report::Format::Github,
-        }
-    }
-}
-
 /// Runs the command, returning the exit code.
 pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
-    let spec_path = args
-        .spec
-        .clone()
-        .unwrap_or_else(|| crate::workspace_root().join("spec/capi.yaml"));
-    let text = std::fs::read_to_string(&spec_path)
-        .with_context(|| format!("cannot read the spec {}", spec_path.display()))?;
-    let spec = Spec::from_text(&spec_path.display().to_string(), &text)?;
+    let spec = crate::load_spec(args.spec.as_deref())?;
     let mut validator = Validator::new(&spec);
     let has_target = args.operation.is_some() || args.method.is_some() || args.schema.is_some();
     let captures = args.manifest.is_none()
