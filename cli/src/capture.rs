@@ -77,7 +77,8 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         .clamp(1, 16);
     let show_progress = options.progress && io.stderr_is_terminal;
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
-    let mut writer = report::Writer::new(options.format, &mut io.stdout)?;
+    let mut writer = report::Writer::new(options.format, &mut io.stdout)?
+        .locate_with(validator.source().locator());
     let mut written = 0usize;
 
     let (work, work_queue) = sync_channel::<Item>(workers * 32);

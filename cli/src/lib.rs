@@ -11,6 +11,7 @@
 //! convert into the library's own types.
 
 pub mod capture;
+pub mod check;
 pub mod codegen;
 pub mod flags;
 pub mod validate;
@@ -43,6 +44,7 @@ struct Cli {
 #[derive(Subcommand)]
 #[allow(missing_docs)]
 pub enum Command {
+    Check(check::Args),
     Codegen(codegen::Args),
     Validate(validate::Args),
 }
@@ -59,6 +61,7 @@ impl Command {
     /// Runs the command, returning the exit code.
     pub fn run(self, context: &Context, io: &mut Io<'_>) -> anyhow::Result<u8> {
         match self {
+            Command::Check(args) => check::run(args, io),
             Command::Codegen(args) => codegen::run(args, context, io),
             Command::Validate(args) => validate::run(args, io),
         }

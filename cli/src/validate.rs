@@ -167,7 +167,8 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
         Some(path) => run_manifest(&mut validator, path, args.aliases.as_deref())?,
         None => run_files(&validator, &args, io)?,
     };
-    let mut writer = report::Writer::new(args.format.into(), &mut io.stdout)?;
+    let mut writer = report::Writer::new(args.format.into(), &mut io.stdout)?
+        .locate_with(validator.source().locator());
     for outcome in &outcomes {
         writer.outcome(outcome)?;
     }

@@ -14,6 +14,8 @@ pub struct Diagnostic {
     pub position: Option<(usize, usize)>,
     /// What is wrong, lowercase, no trailing period.
     pub message: String,
+    /// The offending line of the text with a caret under the column, when known.
+    pub excerpt: Option<String>,
 }
 
 impl fmt::Display for Diagnostic {
@@ -25,7 +27,11 @@ impl fmt::Display for Diagnostic {
         if !self.pointer.is_empty() {
             write!(f, " at #{}", self.pointer)?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        if let Some(excerpt) = &self.excerpt {
+            write!(f, "\n{excerpt}")?;
+        }
+        Ok(())
     }
 }
 
@@ -58,6 +64,7 @@ impl Diagnostics {
             pointer: pointer.to_string(),
             position,
             message,
+            excerpt: None,
         }])
     }
 }

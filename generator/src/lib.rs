@@ -18,6 +18,7 @@ pub mod ir;
 pub mod pointer;
 pub mod source_map;
 pub mod spec;
+pub mod spec_check;
 pub mod traffic;
 pub mod validate;
 

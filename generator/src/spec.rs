@@ -23,11 +23,40 @@ pub struct Spec {
     pub raw: Value,
     /// The document as typed OpenAPI 3.0 data.
     pub api: openapiv3::OpenAPI,
+    /// The text the document was read from, for positions.
+    pub source: Source,
+    /// Harmless departures from OpenAPI 3.0 the loader found (see `spec_check`).
+    pub warnings: Vec<crate::Diagnostic>,
     /// Each object's keys in document order, by pointer.
     key_order: KeyOrder,
 }
 
 type KeyOrder = std::collections::HashMap<String, Vec<String>>;
+
+/// A document's name and text, cheap to clone: where its nodes stand, for reports.
+#[derive(Debug, Clone)]
+pub struct Source {
+    name: String,
+    text: std::sync::Arc<str>,
+    map: std::sync::Arc<std::sync::OnceLock<crate::source_map::SourceMap>>,
+}
+
+impl Source {
+    /// Where the node at `pointer` (or the deepest node the document has on the way to
+    /// it) stands in the text, as `name:line:col`.
+    pub fn locate(&self, pointer: &str) -> Option<String> {
+        let map = self
+            .map
+            .get_or_init(|| crate::source_map::SourceMap::new(&self.text));
+        map.nearest(pointer).map(|p| format!("{}:{p}", self.name))
+    }
+
+    /// A [`crate::validate::report::Locator`] for this document, to give a report.
+    pub fn locator(&self) -> crate::validate::report::Locator {
+        let source = self.clone();
+        Box::new(move |pointer| source.locate(pointer))
+    }
+}
 
 /// One operation of the document, located by its method and path template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +99,10 @@ impl Spec {
                 format!("only OpenAPI 3.0.x documents are supported, found {found}"),
             ));
         }
+        let findings = crate::spec_check::check(name, text, &raw);
+        if !findings.problems.is_empty() {
+            return Err(Diagnostics(findings.problems));
+        }
         let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
             let (pointer, message) = locate_structural_error(&raw)
                 .unwrap_or_else(|| (path_to_pointer(error.path()), error.inner().to_string()));
@@ -84,6 +117,12 @@ impl Spec {
             name: name.to_string(),
             raw,
             api,
+            source: Source {
+                name: name.to_string(),
+                text: text.into(),
+                map: Default::default(),
+            },
+            warnings: findings.warnings,
             key_order,
         })
     }

@@ -94,9 +94,9 @@ fn diagnostics(text: &str) -> String {
 fn broken_documents_get_diagnostics_with_pointers() {
     let head = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
     for (body, expected) in [
-        ("paths: {}\ncomponents:\n  schemas:\n    A: {$ref: 'other.yaml#/B'}\n", "broken.yaml at #/components/schemas/A: `$ref: other.yaml#/B` points outside the document"),
-        ("paths: {}\ncomponents:\n  schemas:\n    A: {properties: {b: {$ref: '#/components/schemas/Nope'}}}\n", "broken.yaml at #/components/schemas/A/properties/b: `$ref: #/components/schemas/Nope` points at nothing"),
-        ("paths:\n  /a:\n    get:\n      responses: 7\n", "broken.yaml at #/paths/~1a/get/responses: not a valid OpenAPI 3.0 document"),
+        ("paths: {}\ncomponents:\n  schemas:\n    A: {$ref: 'other.yaml#/B'}\n", "broken.yaml:6:9 at #/components/schemas/A/$ref: `$ref: other.yaml#/B` points outside the document"),
+        ("paths: {}\ncomponents:\n  schemas:\n    A: {properties: {b: {$ref: '#/components/schemas/Nope'}}}\n", "broken.yaml:6:26 at #/components/schemas/A/properties/b/$ref: `$ref: #/components/schemas/Nope` points at nothing"),
+        ("paths:\n  /a:\n    get:\n      responses: 7\n", "broken.yaml:6:7 at #/paths/~1a/get/responses: does not match OpenAPI 3.0: 7 is not of type \"object\""),
         ("paths: [\n", "broken.yaml:4:1: not a YAML or JSON document"),
     ] {
         let found = diagnostics(&format!("{head}{body}"));
@@ -127,7 +127,9 @@ fn codegen_command_reports_problems_and_exits_2() {
     );
     assert_eq!(code, 2);
     assert!(
-        err.contains("at #/components/schemas/A: `$ref: #/nope` points at nothing"),
+        err.contains(
+            "broken.yaml:4:28 at #/components/schemas/A/$ref: `$ref: #/nope` points at nothing"
+        ),
         "{err}"
     );
     assert!(!out.exists(), "nothing is written for a broken spec");

@@ -270,10 +270,6 @@ fn time_pipeline(name: &str, text: &str) -> anyhow::Result<(Stages, usize)> {
     let start = Instant::now();
     let spec = Spec::from_text(name, text)?;
     let loaded = Instant::now();
-    let problems = codegen::check(&spec);
-    if !problems.is_empty() {
-        bail!("{}", capi_generator::Diagnostics(problems));
-    }
     let (api, _) = lower::lower(&spec);
     let lowered = Instant::now();
     let mut lines = 0;

@@ -1,7 +1,7 @@
-//! Code generation: spec → checked spec → IR → tokens → formatted files.
+//! Code generation: checked spec → IR → tokens → formatted files. A [`Spec`] is
+//! checked when it is loaded (`spec_check`: every `$ref` resolves locally, no cycles).
 //!
 //! ```text
-//! let problems = check(spec);          // every $ref resolves, locally
 //! let (api, notes) = lower(spec);      // plain IR, deterministic order
 //! let files = emit + render (api);     // tokens → syn::File → prettyplease
 //! ```
@@ -20,11 +20,9 @@ use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::Api;
-use crate::pointer;
 use crate::spec::Spec;
 
 /// How to generate.
@@ -51,10 +49,6 @@ pub struct Generated {
 
 /// Generates a crate from a spec, or explains why the spec cannot be generated from.
 pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics> {
-    let problems = check(spec);
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
-    }
     let (api, warnings) = lower::lower(spec);
     let render = |tokens| render::rust_file(tokens, &options.source);
     let mut files = BTreeMap::new();
@@ -96,10 +90,6 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
 /// pub mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
 /// ```
 pub fn generate_single_file(spec: &Spec, source: &str) -> Result<SingleFile, Diagnostics> {
-    let problems = check(spec);
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
-    }
     let (api, warnings) = lower::lower(spec);
     let text = render::rust_file(single_file(&api), source)
         .map_err(|message| Diagnostics::one(&spec.name, "", None, message))?;
@@ -119,46 +109,6 @@ pub struct SingleFile {
     pub warnings: Vec<Diagnostic>,
     /// The IR the code came from.
     pub api: Api,
-}
-
-/// Problems that stop generation: `$ref`s that are not local or do not resolve.
-pub fn check(spec: &Spec) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    walk_refs(&spec.raw, String::new(), &mut |at, reference| {
-        let message = match reference.strip_prefix('#') {
-            None => format!("`$ref: {reference}` points outside the document; only local references are supported"),
-            Some(local) if pointer::get(&spec.raw, local).is_none() => format!("`$ref: {reference}` points at nothing"),
-            Some(_) => return,
-        };
-        problems.push(Diagnostic {
-            file: spec.name.clone(),
-            pointer: at.to_string(),
-            position: None,
-            message,
-        });
-    });
-    problems
-}
-
-fn walk_refs(node: &Value, at: String, visit: &mut dyn FnMut(&str, &str)) {
-    match node {
-        Value::Object(map) => {
-            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                visit(&at, reference);
-            }
-            for (key, value) in map {
-                if key != "example" && key != "examples" || value.get("$ref").is_some() {
-                    walk_refs(value, pointer::push(&at, key), visit);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk_refs(item, format!("{at}/{i}"), visit);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Everything in one file of inline modules, for `include!` from a build script: no

@@ -54,6 +54,7 @@ pub struct Validator {
     response: Value,
     strict: Value,
     compiled: Mutex<Cache>,
+    source: crate::spec::Source,
 }
 
 impl Validator {
@@ -66,7 +67,13 @@ impl Validator {
             response: dialect::convert_document(&spec.raw, Direction::Response),
             strict: dialect::convert_document_strict(&spec.raw),
             compiled: Mutex::new(HashMap::new()),
+            source: spec.source.clone(),
         }
+    }
+
+    /// The spec's name and text, to turn spec locations into `file:line:col`.
+    pub fn source(&self) -> &crate::spec::Source {
+        &self.source
     }
 
     /// The spec as written.

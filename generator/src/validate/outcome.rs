@@ -120,6 +120,7 @@ pub fn check(
                 found: "no body".into(),
                 expected: format!("a JSON body ({})", target.label),
                 spec_location: format!("#{}", target.schema_pointer),
+                spec_position: None,
             }),
             (Resolution::NoBody { .. }, None) => {}
             (Resolution::NoBody { label }, Some(_)) => outcome.violations.push(Violation {
@@ -128,6 +129,7 @@ pub fn check(
                 found: "a JSON body".into(),
                 expected: format!("no body ({label} documents none)"),
                 spec_location: String::new(),
+                spec_position: None,
             }),
         }
     }

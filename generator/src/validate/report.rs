@@ -76,12 +76,16 @@ pub enum Format {
     Github,
 }
 
+/// Turns a spec pointer into `file:line:col`, when the spec's text is known.
+pub type Locator = Box<dyn Fn(&str) -> Option<String> + Send>;
+
 /// Writes a report as outcomes arrive.
 pub struct Writer<W: Write> {
     format: Format,
     out: W,
     summary: Summary,
     buffered: Vec<Outcome>,
+    locate: Option<Locator>,
 }
 
 impl<W: Write> Writer<W> {
@@ -95,11 +99,32 @@ impl<W: Write> Writer<W> {
             out,
             summary: Summary::default(),
             buffered: Vec::new(),
+            locate: None,
         })
+    }
+
+    /// Gives every violation's spec location its `file:line:col` as well.
+    pub fn locate_with(mut self, locate: Locator) -> Writer<W> {
+        self.locate = Some(locate);
+        self
     }
 
     /// Adds one outcome.
     pub fn outcome(&mut self, outcome: &Outcome) -> io::Result<()> {
+        let located;
+        let outcome = match &self.locate {
+            Some(locate) if !outcome.violations.is_empty() => {
+                let mut copy = outcome.clone();
+                for v in &mut copy.violations {
+                    if !v.spec_location.is_empty() {
+                        v.spec_position = locate(&v.spec_location);
+                    }
+                }
+                located = copy;
+                &located
+            }
+            _ => outcome,
+        };
         let first = self.summary.passed + self.summary.failed + self.summary.errors == 0;
         self.summary.count(outcome);
         match self.format {
@@ -227,8 +252,14 @@ fn human_block(outcome: &Outcome) -> String {
         };
         let _ = writeln!(out, "  {at}: expected {}", v.expected);
         let _ = writeln!(out, "      found: {}", v.found);
-        if !v.spec_location.is_empty() {
-            let _ = writeln!(out, "      spec:  {}", v.spec_location);
+        match (&v.spec_position, v.spec_location.is_empty()) {
+            (_, true) => {}
+            (Some(position), false) => {
+                let _ = writeln!(out, "      spec:  {} ({position})", v.spec_location);
+            }
+            (None, false) => {
+                let _ = writeln!(out, "      spec:  {}", v.spec_location);
+            }
         }
     }
     out
@@ -372,6 +403,7 @@ mod tests {
                 found: "<1>".into(),
                 expected: "type \"string\"".into(),
                 spec_location: "#/x".into(),
+                spec_position: None,
             }],
         }
     }

@@ -22,6 +22,10 @@ pub struct Violation {
     pub expected: String,
     /// JSON pointer into the spec, e.g. `#/components/schemas/Process/properties/instances/minimum`.
     pub spec_location: String,
+    /// Where `spec_location` stands in the spec's text, `spec/capi.yaml:2211:11`,
+    /// filled in by a report that knows the text.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub spec_position: Option<String>,
 }
 
 /// Longest `found` text before it is shortened.
@@ -50,6 +54,7 @@ pub(crate) fn from_error(error: &jsonschema::ValidationError<'_>, raw: &Value) -
         found,
         expected,
         spec_location: location.clone(),
+        spec_position: None,
     };
     match error.kind() {
         ValidationErrorKind::Required { property } => {
@@ -103,6 +108,7 @@ pub(crate) fn from_error(error: &jsonschema::ValidationError<'_>, raw: &Value) -
                 found: format!("property name {}", abbreviate(inner.instance())),
                 expected,
                 spec_location: spec_location(inner.schema_path().as_str(), raw),
+                spec_position: None,
             }]
         }
         kind => vec![one(at, abbreviate(instance), describe(kind, instance))],

@@ -103,6 +103,7 @@ impl<'a> Lowerer<'a> {
             file: self.file.clone(),
             pointer: at.to_string(),
             position: None,
+            excerpt: None,
             message,
         });
     }
