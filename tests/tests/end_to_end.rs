@@ -13,8 +13,13 @@ use cf_capi::params::*;
 use cf_capi::Tristate;
 use serde_json::{json, Value};
 
-/// Starts an in-memory Cloud Controller on a free port; returns its base URL.
+/// Starts an in-memory Cloud Controller on a free port; returns its base URL. With
+/// `CAPI_E2E_BASE_URL` set, uses the server there instead (`tests/real-proxy-har.sh`
+/// points it at a proxy in front of a freshly started `in-memory-cc`).
 async fn start() -> String {
+    if let Ok(base) = std::env::var("CAPI_E2E_BASE_URL") {
+        return base;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = in_memory_cc::router(&base, None);
