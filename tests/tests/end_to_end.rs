@@ -225,7 +225,16 @@ async fn the_client_calls_every_operation_and_every_answer_conforms() {
         ),
         (201, 4, 256)
     );
-    call!(delete_app(&new_app));
+    let deleted = call!(delete_app(&new_app));
+    let job = deleted
+        .location
+        .as_deref()
+        .and_then(|l| l.rsplit('/').next())
+        .expect("a 202 names its job")
+        .to_string();
+    call!(get_job(&job));
+    call!(get_root());
+    call!(get_v3_root());
 
     let every: Vec<&str> = cf_capi::operations::ALL.iter().map(|o| o.id).collect();
     let missed: Vec<&&str> = every.iter().filter(|id| !called.contains(**id)).collect();

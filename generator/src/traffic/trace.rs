@@ -645,6 +645,15 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_line_before_a_json_body_is_tolerated() {
+        // Not the cf CLI's shape (a hand-edited trace): read when the headers announce JSON.
+        let exchange = one("REQUEST: [2026-01-01T00:00:00Z]\nGET /v3/apps HTTP/1.1\nHost: h\n\nRESPONSE: [2026-01-01T00:00:01Z]\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"a\": 1}\n\nOK\n");
+        assert_eq!(exchange.response_body.as_deref(), Some(&br#"{"a": 1}"#[..]));
+        let empty = one("REQUEST: [2026-01-01T00:00:00Z]\nDELETE /v3/apps/x HTTP/1.1\nHost: h\n\nRESPONSE: [2026-01-01T00:00:01Z]\nHTTP/1.1 204 No Content\n\n{\"printed\": \"by the command\"}\n");
+        assert_eq!(empty.response_body, None);
+    }
+
+    #[test]
     fn encodings_and_orphans() {
         assert_eq!(decode(b"\xEF\xBB\xBFREQUEST"), "REQUEST");
         assert_eq!(decode(b"\xFF\xFEO\0K\0"), "OK");
