@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use capi_generator::traffic::coverage::Coverage;
+use capi_generator::traffic::notes::CaptureNotes;
 use capi_generator::traffic::{check_exchange, har, trace, CheckOptions, Exchange};
 use capi_generator::validate::outcome::Outcome;
 use capi_generator::validate::report;
@@ -86,10 +87,11 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     // Workers own the queue: when they have all stopped (e.g. the report's reader went
     // away), the queue closes and the reader thread stops sending.
     let queue = Arc::new(Mutex::new(work_queue));
+    let notes = Mutex::new(Vec::new());
     let result: anyhow::Result<()> = std::thread::scope(|scope| {
         let files = &options.files;
-        let (read_ref, stdin_ref) = (&read, stdin.as_deref());
-        scope.spawn(move || produce(files, stdin_ref, options.forced, read_ref, &work));
+        let (read_ref, stdin_ref, notes_ref) = (&read, stdin.as_deref(), &notes);
+        scope.spawn(move || produce(files, stdin_ref, options.forced, read_ref, &work, notes_ref));
         let mut handles = Vec::new();
         for _ in 0..workers {
             let (queue, done, check_options) = (Arc::clone(&queue), done.clone(), &check_options);
@@ -122,6 +124,12 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     if show_progress {
         write!(io.stderr, "\r{:100}\r", "")?;
     }
+    let notes = notes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for note in &notes {
+        writer.note(note);
+    }
     let summary = writer.finish(options.coverage.then_some(&coverage))?;
     if options.stats {
         let seconds = started.elapsed().as_secs_f64();
@@ -150,6 +158,7 @@ fn produce(
     forced: Option<Input>,
     read: &AtomicU64,
     work: &SyncSender<Item>,
+    notes: &Mutex<Vec<String>>,
 ) {
     let mut index = 0usize;
     let mut open = true;
@@ -186,9 +195,15 @@ fn produce(
         };
         match kind {
             Input::Har | Input::Payload => {
-                if let Err(problem) = har::read(reader, &name, &mut |item| send(item)) {
+                let mut said = CaptureNotes::new(&name);
+                let read = har::read(reader, &name, &mut |item| {
+                    said.observe(&item);
+                    send(item)
+                });
+                if let Err(problem) = read {
                     send(Err(format!("{name}: {problem}")));
                 }
+                lock(notes).extend(said.finish());
             }
             Input::Trace => {
                 let mut bytes = Vec::new();
@@ -196,8 +211,11 @@ fn produce(
                     send(Err(format!("cannot read {name}: {error}")));
                     continue;
                 }
-                let text = String::from_utf8_lossy(&bytes);
+                let text = trace::decode(&bytes);
                 let exchanges = trace::parse(&text, &name);
+                let mut said = CaptureNotes::new(&name);
+                exchanges.iter().for_each(|item| said.observe(item));
+                lock(notes).extend(said.finish());
                 if exchanges.is_empty() {
                     send(Err(format!("{name}: no REQUEST/RESPONSE blocks found; is it a cf CLI trace (CF_TRACE=true)?")));
                 }
@@ -205,6 +223,12 @@ fn produce(
             }
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn first_byte(reader: &mut impl std::io::BufRead) -> Option<u8> {

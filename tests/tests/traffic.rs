@@ -232,6 +232,8 @@ fn report_formats_match_their_shapes() {
 
 #[test]
 fn a_cf_trace_is_checked_among_cli_output() {
+    // As the cf CLI writes it (api/cloudcontroller/wrapper/request_logger.go): each body
+    // directly after the last header; tests/fixtures/traces holds every other shape.
     let process = payload_text("ccng-v3-docs/process_get.json");
     let scale = payload_text("ccng-v3-docs/process_scale_request.json");
     let trace = format!(
@@ -241,14 +243,12 @@ POST /v3/processes/{PROCESS}/actions/scale HTTP/1.1\n\
 Host: api.example.org\n\
 Authorization: [PRIVATE DATA HIDDEN]\n\
 Content-Type: application/json\n\
-\n\
 {scale}\n\
 \n\
 RESPONSE: [2026-11-20T10:00:01Z]\n\
 HTTP/1.1 202 Accepted\n\
 Content-Type: application/json; charset=utf-8\n\
 X-Vcap-Request-Id: 0b2c\n\
-\n\
 {process}\n\
 \n\
 Instances starting...\n\
@@ -256,11 +256,12 @@ REQUEST: [2026-11-20T10:00:02Z]\n\
 GET /v3/processes/{PROCESS}/stats?bogus=1 HTTP/1.1\n\
 Host: api.example.org\n\
 Authorization: [PRIVATE DATA HIDDEN]\n\
+Content-Type: application/json\n\
+[application/json Content Hidden]\n\
 \n\
 RESPONSE: [2026-11-20T10:00:03Z]\n\
 HTTP/1.1 200 OK\n\
 Content-Type: application/json\n\
-\n\
 {{\"resources\": [{{\"type\": \"web\", \"index\": 0, \"state\": \"ASLEEP\"}}]}}\n\
 OK\n"
     );

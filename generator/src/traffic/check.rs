@@ -55,12 +55,21 @@ pub fn check_exchange(
     let status = exchange
         .status
         .map_or_else(|| "no response".to_string(), |s| s.to_string());
-    let input = format!(
+    let mut input = format!(
         "{}: {} {} → {status}",
         exchange.source,
         exchange.method,
         redact::url(&exchange.url)
     );
+    // Why is said once per capture (`traffic::notes`); each exchange says which.
+    for (part, missing) in [
+        ("request", &exchange.request_body_unavailable),
+        ("response", &exchange.response_body_unavailable),
+    ] {
+        if missing.is_some() {
+            input.push_str(&format!(" ({part} body not captured)"));
+        }
+    }
     let mut outcome = Outcome {
         input,
         targets: Vec::new(),
@@ -352,6 +361,9 @@ fn check_request(
         .request_body
         .as_deref()
         .filter(|b| !b.iter().all(u8::is_ascii_whitespace));
+    if body.is_none() && exchange.request_body_unavailable.is_some() {
+        return;
+    }
     let required = validator
         .spec()
         .pointer(&format!("{}/requestBody", operation.pointer))
@@ -415,6 +427,9 @@ fn check_response(
         .response_body
         .as_deref()
         .filter(|b| !b.iter().all(u8::is_ascii_whitespace));
+    if body.is_none() && exchange.response_body_unavailable.is_some() {
+        return;
+    }
     check_body(
         validator,
         "response",

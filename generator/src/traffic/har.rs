@@ -139,6 +139,8 @@ fn text<'a>(node: &'a Value, key: &str) -> Option<&'a str> {
     node.get(key).and_then(Value::as_str)
 }
 
+/// A header's value; HTTP/2 captures name headers in lower case and add pseudo-headers
+/// (`:authority`, `:status`), which are never asked for here.
 fn header<'a>(node: &'a Value, name: &str) -> Option<&'a str> {
     node.get("headers")?
         .as_array()?
@@ -147,17 +149,139 @@ fn header<'a>(node: &'a Value, name: &str) -> Option<&'a str> {
         .and_then(|h| text(h, "value"))
 }
 
-/// A body from a HAR `postData` or `content` object.
-fn body(node: Option<&Value>) -> Result<Option<Vec<u8>>, String> {
-    let Some(node) = node else { return Ok(None) };
-    let Some(content) = text(node, "text") else {
+/// A body as a HAR `postData` or `content` object holds it.
+enum Body {
+    None,
+    Bytes(Vec<u8>),
+    /// There was a body, but the capture does not hold it (or it cannot be decoded); why.
+    Unavailable(String),
+}
+
+/// The bytes of a `postData` or `content` object's `text` (base64 when `encoding` says
+/// so), or of `postData.params` when `text` is absent (as some exporters write forms).
+fn stored(node: &Value) -> Result<Option<Vec<u8>>, String> {
+    if let Some(content) = text(node, "text") {
+        return match text(node, "encoding") {
+            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => base64::decode(content)
+                .map(Some)
+                .ok_or_else(|| "a body marked base64 is not base64".to_string()),
+            _ => Ok(Some(content.as_bytes().to_vec())),
+        };
+    }
+    let Some(params) = node.get("params").and_then(Value::as_array) else {
         return Ok(None);
     };
-    match text(node, "encoding") {
-        Some("base64") => base64::decode(content)
-            .map(Some)
-            .ok_or_else(|| "a body marked base64 is not base64".to_string()),
-        _ => Ok(Some(content.as_bytes().to_vec())),
+    if params.is_empty() {
+        return Ok(None);
+    }
+    let form = params
+        .iter()
+        .map(|p| {
+            format!(
+                "{}={}",
+                form_encode(text(p, "name").unwrap_or_default()),
+                form_encode(text(p, "value").unwrap_or_default())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    Ok(Some(form.into_bytes()))
+}
+
+fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// Why a HAR holds no text for a body that was there.
+fn not_saved(node: &Value, field: &str) -> String {
+    let mut why = format!(
+        "not captured: the HAR entry has no `{field}` (the exporter did not save the body)"
+    );
+    if let Some(comment) = text(node, "comment").filter(|c| !c.trim().is_empty()) {
+        why.push_str(&format!("; the exporter says: {:?}", comment.trim()));
+    }
+    why
+}
+
+/// Undoes a `Content-Encoding` the exporter left on the body (most exporters store the
+/// decoded body; some store the bytes as they came, base64-encoded). Text is taken as
+/// already decoded.
+fn decoded(bytes: Vec<u8>, content_encoding: Option<&str>) -> Body {
+    let gzip_magic = bytes.starts_with(&[0x1f, 0x8b]);
+    if std::str::from_utf8(&bytes).is_ok() && !gzip_magic {
+        return Body::Bytes(bytes);
+    }
+    let encoding = content_encoding
+        .map(|e| e.trim().to_ascii_lowercase())
+        .or_else(|| gzip_magic.then(|| "gzip".to_string()));
+    let Some(encoding) = encoding else {
+        return Body::Bytes(bytes);
+    };
+    let mut out = Vec::new();
+    let result = match encoding.as_str() {
+        "gzip" | "x-gzip" => {
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut out)
+        }
+        "deflate" => {
+            // `deflate` is zlib-wrapped by the standard, raw by some servers.
+            let zlib = std::io::Read::read_to_end(
+                &mut flate2::read::ZlibDecoder::new(&bytes[..]),
+                &mut out,
+            );
+            zlib.or_else(|_| {
+                out.clear();
+                std::io::Read::read_to_end(
+                    &mut flate2::read::DeflateDecoder::new(&bytes[..]),
+                    &mut out,
+                )
+            })
+        }
+        "br" => std::io::Read::read_to_end(
+            &mut brotli_decompressor::Decompressor::new(&bytes[..], 1 << 12),
+            &mut out,
+        ),
+        "identity" => return Body::Bytes(bytes),
+        other => {
+            return Body::Unavailable(format!(
+                "stored compressed (Content-Encoding: {other}), which this tool does not decode"
+            ))
+        }
+    };
+    match result {
+        Ok(_) => Body::Bytes(out),
+        Err(error) => Body::Unavailable(format!(
+            "stored compressed (Content-Encoding: {encoding}) and could not be decoded: {error}"
+        )),
+    }
+}
+
+/// Whether a response's sizes announce a body (HAR `content.size`, `bodySize`, or a
+/// `Content-Length` header).
+fn announced(response: &Value, content: Option<&Value>) -> bool {
+    let positive = |v: Option<&Value>| v.and_then(Value::as_i64).is_some_and(|n| n > 0);
+    positive(content.and_then(|c| c.get("size")))
+        || positive(response.get("bodySize"))
+        || header(response, "content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0)
+}
+
+fn split(body: Body) -> (Option<Vec<u8>>, Option<String>) {
+    match body {
+        Body::None => (None, None),
+        Body::Bytes(bytes) if bytes.is_empty() => (None, None),
+        Body::Bytes(bytes) => (Some(bytes), None),
+        Body::Unavailable(why) => (None, Some(why)),
     }
 }
 
@@ -165,6 +289,7 @@ fn body(node: Option<&Value>) -> Result<Option<Vec<u8>>, String> {
 pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
     let request = entry.get("request").ok_or("no `request`")?;
     let method = text(request, "method")
+        .or_else(|| header(request, ":method"))
         .ok_or("no `request.method`")?
         .to_ascii_uppercase();
     let url = text(request, "url").ok_or("no `request.url`")?.to_string();
@@ -172,8 +297,19 @@ pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
     let post = request.get("postData");
     let request_content_type = header(request, "content-type")
         .or_else(|| post.and_then(|p| text(p, "mimeType")))
+        .filter(|m| !m.is_empty())
         .map(str::to_string);
-    let request_body = body(post)?.filter(|b| !b.is_empty());
+    let request_body = match post {
+        None => Body::None,
+        Some(post) => match stored(post)? {
+            Some(bytes) => decoded(bytes, header(request, "content-encoding")),
+            None if text(post, "comment").is_some() => {
+                Body::Unavailable(not_saved(post, "postData.text"))
+            }
+            None => Body::None,
+        },
+    };
+    let (request_body, request_body_unavailable) = split(request_body);
     let response = entry.get("response");
     let status = response
         .and_then(|r| r.get("status"))
@@ -183,9 +319,19 @@ pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
     let response_content_type = response
         .and_then(|r| header(r, "content-type"))
         .or_else(|| content.and_then(|c| text(c, "mimeType")))
-        .filter(|m| !m.is_empty())
+        .filter(|m| !m.is_empty() && *m != "x-unknown")
         .map(str::to_string);
-    let response_body = body(content)?.filter(|b| !b.is_empty());
+    let response_body = match (response, content) {
+        (Some(response), Some(content)) if status.is_some() => match stored(content)? {
+            Some(bytes) => decoded(bytes, header(response, "content-encoding")),
+            None if announced(response, Some(content)) || text(content, "comment").is_some() => {
+                Body::Unavailable(not_saved(content, "content.text"))
+            }
+            None => Body::None,
+        },
+        _ => Body::None,
+    };
+    let (response_body, response_body_unavailable) = split(response_body);
     Ok(Exchange {
         source,
         method,
@@ -196,12 +342,15 @@ pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
         status: status.map(|s| s as u16),
         response_content_type,
         response_body,
+        request_body_unavailable,
+        response_body_unavailable,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn collect(text: &str) -> (Vec<Result<Exchange, String>>, Result<usize, String>) {
         let mut found = Vec::new();
@@ -248,6 +397,90 @@ mod tests {
         assert_eq!(
             collect(r#"{"other": 1}"#).1.unwrap_err(),
             "not a HAR document: no `log.entries`"
+        );
+    }
+
+    fn response_with(content: Value, encoding: Option<&str>) -> Exchange {
+        let mut headers = vec![json!({"name": "content-type", "value": "application/json"})];
+        if let Some(encoding) = encoding {
+            headers.push(json!({"name": "content-encoding", "value": encoding}));
+        }
+        let entry = json!({"request": {"method": "GET", "url": "/v3/apps"},
+            "response": {"status": 200, "headers": headers, "content": content}});
+        exchange(&entry, "e".into()).unwrap()
+    }
+
+    #[test]
+    fn compressed_bodies_are_decoded() {
+        for (encoding, stored) in [
+            ("br", "CwOAeyJhIjoxfQM="),
+            ("deflate", "eJyrVkpUsjKsBQAIKgIJ"),
+            // Chrome keeps the header but stores the decoded text.
+            ("gzip", "eyJhIjoxfQ=="),
+        ] {
+            let found = response_with(
+                json!({"text": stored, "encoding": "base64"}),
+                Some(encoding),
+            );
+            assert_eq!(
+                found.response_body.as_deref(),
+                Some(&br#"{"a":1}"#[..]),
+                "{encoding}"
+            );
+        }
+        let zstd = response_with(
+            json!({"text": "KLUv/QBYOQAAeyJhIjoxfQ==", "encoding": "base64"}),
+            Some("zstd"),
+        );
+        assert_eq!(zstd.response_body, None);
+        assert_eq!(
+            zstd.response_body_unavailable.as_deref(),
+            Some("stored compressed (Content-Encoding: zstd), which this tool does not decode")
+        );
+        let corrupt = response_with(
+            json!({"text": "H4sIAAAA", "encoding": "base64"}),
+            Some("gzip"),
+        );
+        assert!(corrupt
+            .response_body_unavailable
+            .unwrap()
+            .starts_with("stored compressed (Content-Encoding: gzip) and could not be decoded"));
+    }
+
+    #[test]
+    fn bodies_not_saved_are_not_missing_bodies() {
+        let kept_none = response_with(json!({"size": 120, "mimeType": "application/json"}), None);
+        assert_eq!(kept_none.response_body, None);
+        assert!(kept_none
+            .response_body_unavailable
+            .unwrap()
+            .starts_with("not captured"));
+        let empty = response_with(json!({"size": 0, "mimeType": "x-unknown"}), None);
+        assert_eq!(
+            (empty.response_body, empty.response_body_unavailable),
+            (None, None)
+        );
+        let firefox = response_with(
+            json!({"size": 0, "comment": "Response bodies are not included."}),
+            None,
+        );
+        assert!(firefox
+            .response_body_unavailable
+            .unwrap()
+            .ends_with("\"Response bodies are not included.\""));
+        let form = exchange(
+            &json!({"request": {"method": "POST", "url": "/oauth/token", "postData": {"mimeType": "application/x-www-form-urlencoded",
+                "params": [{"name": "grant_type", "value": "password"}, {"name": "scope", "value": "a b/c"}]}}}),
+            "e".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            form.request_body.as_deref(),
+            Some(&b"grant_type=password&scope=a+b%2Fc"[..])
+        );
+        assert_eq!(
+            form.request_content_type.as_deref(),
+            Some("application/x-www-form-urlencoded")
         );
     }
 }

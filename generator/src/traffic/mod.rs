@@ -6,6 +6,7 @@ pub mod base64;
 pub mod check;
 pub mod coverage;
 pub mod har;
+pub mod notes;
 pub mod redact;
 pub mod trace;
 
@@ -32,6 +33,13 @@ pub struct Exchange {
     pub response_content_type: Option<String>,
     /// The response body, if any.
     pub response_body: Option<Vec<u8>>,
+    /// Why the capture shows a request body but does not hold it (hidden by the cf CLI,
+    /// not saved by the HAR exporter, cut off, not decodable); `None` when
+    /// `request_body` is all there was. Such a body is not checked, and no "no body"
+    /// violation is reported for it.
+    pub request_body_unavailable: Option<String>,
+    /// Likewise for the response body.
+    pub response_body_unavailable: Option<String>,
 }
 
 /// Splits a URL or path into its path and decoded query parameters.

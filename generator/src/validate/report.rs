@@ -24,7 +24,9 @@
 //! `verdict` is `valid`, `invalid` or `error`; `problem` explains an input that is not
 //! JSON (`invalid`) or could not be checked (`error`). `part` (`exchange`, `query`,
 //! `request`, `response`) appears for captured traffic only; `coverage` with
-//! `--coverage` only. New keys may be added; existing ones keep their meaning.
+//! `--coverage` only; `notes` (words about a capture as a whole, such as bodies it does
+//! not hold, said once per capture) only when there are any. New keys may be added;
+//! existing ones keep their meaning.
 
 use std::io::{self, Write};
 
@@ -86,6 +88,7 @@ pub struct Writer<W: Write> {
     summary: Summary,
     buffered: Vec<Outcome>,
     locate: Option<Locator>,
+    notes: Vec<String>,
 }
 
 impl<W: Write> Writer<W> {
@@ -100,6 +103,7 @@ impl<W: Write> Writer<W> {
             summary: Summary::default(),
             buffered: Vec::new(),
             locate: None,
+            notes: Vec::new(),
         })
     }
 
@@ -107,6 +111,12 @@ impl<W: Write> Writer<W> {
     pub fn locate_with(mut self, locate: Locator) -> Writer<W> {
         self.locate = Some(locate);
         self
+    }
+
+    /// Adds a note about an input as a whole (e.g. which bodies a capture does not hold,
+    /// and why); notes are written at the end, before the summary, and count as nothing.
+    pub fn note(&mut self, text: &str) {
+        self.notes.push(text.to_string());
     }
 
     /// Adds one outcome.
@@ -147,6 +157,9 @@ impl<W: Write> Writer<W> {
         let summary = self.summary;
         match self.format {
             Format::Human => {
+                for note in &self.notes {
+                    writeln!(self.out, "note: {note}")?;
+                }
                 if let Some(coverage) = coverage {
                     self.out.write_all(coverage.table().as_bytes())?;
                 }
@@ -155,6 +168,10 @@ impl<W: Write> Writer<W> {
             Format::Json => {
                 let counts = serde_json::to_string(&summary).map_err(io::Error::other)?;
                 write!(self.out, "\n  ],\n  \"summary\": {counts}")?;
+                if !self.notes.is_empty() {
+                    let notes = serde_json::to_string(&self.notes).map_err(io::Error::other)?;
+                    write!(self.out, ",\n  \"notes\": {notes}")?;
+                }
                 if let Some(coverage) = coverage {
                     let text = serde_json::to_string_pretty(&coverage.summary())
                         .map_err(io::Error::other)?;
@@ -167,10 +184,17 @@ impl<W: Write> Writer<W> {
                 writeln!(self.out, "\n}}")?;
             }
             Format::Junit => {
-                let text = junit(&self.buffered, summary);
+                let text = junit(&self.buffered, summary, &self.notes);
                 self.out.write_all(text.as_bytes())?;
             }
             Format::Github => {
+                for note in &self.notes {
+                    writeln!(
+                        self.out,
+                        "::warning title=Capture::{}",
+                        escape_github(note, false)
+                    )?;
+                }
                 if let Some(coverage) = coverage {
                     let s = coverage.summary();
                     writeln!(
@@ -303,7 +327,7 @@ fn escape_xml(text: &str) -> String {
     out
 }
 
-fn junit(outcomes: &[Outcome], summary: Summary) -> String {
+fn junit(outcomes: &[Outcome], summary: Summary, notes: &[String]) -> String {
     use std::fmt::Write as _;
     let total = summary.passed + summary.failed + summary.errors;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -336,6 +360,13 @@ fn junit(outcomes: &[Outcome], summary: Summary) -> String {
             ">\n      <{element} message=\"{}\" type=\"contract\">{}</{element}>\n    </testcase>",
             escape_xml(&message),
             escape_xml(&lines.join("\n"))
+        );
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "    <system-err>{}</system-err>",
+            escape_xml(&notes.join("\n"))
         );
     }
     out.push_str("  </testsuite>\n</testsuites>\n");

@@ -30,6 +30,43 @@ pub fn router(base: &str, token: Option<String>) -> axum::Router {
             Arc::new(move |headers| bearer_token(headers).filter(|c| c.token == token));
     }
     server::router(Arc::new(Controller::seeded(base)), options)
+        .layer(axum::middleware::from_fn(break_when_asked))
+}
+
+/// Test only: a request carrying this header gets a deliberately broken answer — a
+/// JSON object's top-level `guid` (or, when it has none, `pagination`) becomes the
+/// number 42, which the contract never allows — so a test can prove that a wrong
+/// answer on the wire is caught (`tests/real-proxy-har.sh`). Nothing else changes.
+pub const BREAK_CONTRACT_HEADER: &str = "x-in-memory-cc-break-contract";
+
+async fn break_when_asked(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let asked = request.headers().contains_key(BREAK_CONTRACT_HEADER);
+    let response = next.run(request).await;
+    if !asked {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut value: Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(_) => return axum::response::Response::from_parts(parts, bytes.into()),
+    };
+    if let Some(object) = value.as_object_mut() {
+        let key = if object.contains_key("guid") {
+            "guid"
+        } else {
+            "pagination"
+        };
+        object.insert(key.into(), json!(42));
+    }
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let broken = serde_json::to_vec(&value).unwrap_or_default();
+    axum::response::Response::from_parts(parts, broken.into())
 }
 
 /// Apps and processes in memory.

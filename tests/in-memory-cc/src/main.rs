@@ -15,6 +15,11 @@ struct Args {
     /// Accept only this bearer token (default: any non-empty token).
     #[arg(long)]
     token: Option<String>,
+
+    /// The base URL its links start with (default: its own address), e.g. a proxy's
+    /// in front of it.
+    #[arg(long)]
+    public_url: Option<String>,
 }
 
 #[tokio::main]
@@ -32,7 +37,7 @@ async fn main() -> std::process::ExitCode {
     // The first line of standard output is the base URL (port 0 picks a free port).
     println!("{base}");
     eprintln!("in-memory Cloud Controller on {base} (ctrl-c to stop)");
-    let app = in_memory_cc::router(&base, args.token);
+    let app = in_memory_cc::router(args.public_url.as_deref().unwrap_or(&base), args.token);
     if let Err(error) = axum::serve(listener, app).await {
         eprintln!("error: {error}");
         return std::process::ExitCode::from(2);
