@@ -20,6 +20,7 @@ pub mod source_map;
 pub mod spec;
 pub mod traffic;
 pub mod validate;
+pub mod versions;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use spec::Spec;

@@ -16,6 +16,7 @@
 //!                      "spec_location": "#/components/schemas/Process/properties/instances/minimum"}]}
 //!   ],
 //!   "summary": {"passed": 0, "failed": 1, "errors": 0},
+//!   "cc_version": {"v3": "3.181.0", "v2": "2.172.0", "reason": "GET / in capture.har entry 1 (…)"},
 //!   "coverage": {"responses_seen": 1, "responses_documented": 180, "operations_seen": 1,
 //!                "operations_documented": 36, "never_seen": ["GET /v3/apps 200", "…"]}
 //! }
@@ -24,7 +25,9 @@
 //! `verdict` is `valid`, `invalid` or `error`; `problem` explains an input that is not
 //! JSON (`invalid`) or could not be checked (`error`). `part` (`exchange`, `query`,
 //! `request`, `response`) appears for captured traffic only; `coverage` with
-//! `--coverage` only. New keys may be added; existing ones keep their meaning.
+//! `--coverage` only; `cc_version` (the Cloud Controller version the checks judged by, and
+//! why) for captures, and for payloads checked with `--cc-version`. New keys may be added;
+//! existing ones keep their meaning.
 
 use std::io::{self, Write};
 
@@ -82,6 +85,18 @@ pub struct Writer<W: Write> {
     out: W,
     summary: Summary,
     buffered: Vec<Outcome>,
+    contract: Option<ContractVersion>,
+}
+
+/// The Cloud Controller version a report's checks judged by, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractVersion {
+    /// The v3 API version.
+    pub v3: String,
+    /// The v2 API version.
+    pub v2: String,
+    /// Why this version: a flag, a captured response that states it, or the default.
+    pub reason: String,
 }
 
 impl<W: Write> Writer<W> {
@@ -95,7 +110,24 @@ impl<W: Write> Writer<W> {
             out,
             summary: Summary::default(),
             buffered: Vec::new(),
+            contract: None,
         })
+    }
+
+    /// Names the Cloud Controller version the checks judge by (before the first outcome):
+    /// a first line for people, a `cc_version` object in JSON, a notice on GitHub.
+    pub fn contract_version(&mut self, version: ContractVersion) -> io::Result<()> {
+        let line = format!(
+            "Cloud Controller API {} (v2 {}): {}",
+            version.v3, version.v2, version.reason
+        );
+        match self.format {
+            Format::Human => writeln!(self.out, "{line}")?,
+            Format::Github => writeln!(self.out, "::notice title=Contract version::{line}")?,
+            Format::Json | Format::Junit => {}
+        }
+        self.contract = Some(version);
+        Ok(())
     }
 
     /// Adds one outcome.
@@ -123,6 +155,13 @@ impl<W: Write> Writer<W> {
         match self.format {
             Format::Human => {
                 if let Some(coverage) = coverage {
+                    if let Some(contract) = &self.contract {
+                        writeln!(
+                            self.out,
+                            "Coverage of the contract at Cloud Controller API {} (v2 {}):",
+                            contract.v3, contract.v2
+                        )?;
+                    }
                     self.out.write_all(coverage.table().as_bytes())?;
                 }
                 writeln!(self.out, "{}", summary.line())?;
@@ -130,6 +169,10 @@ impl<W: Write> Writer<W> {
             Format::Json => {
                 let counts = serde_json::to_string(&summary).map_err(io::Error::other)?;
                 write!(self.out, "\n  ],\n  \"summary\": {counts}")?;
+                if let Some(contract) = &self.contract {
+                    let text = serde_json::to_string(contract).map_err(io::Error::other)?;
+                    write!(self.out, ",\n  \"cc_version\": {text}")?;
+                }
                 if let Some(coverage) = coverage {
                     let text = serde_json::to_string_pretty(&coverage.summary())
                         .map_err(io::Error::other)?;
