@@ -37,7 +37,15 @@ pub struct Options {
     pub stats: bool,
     /// Report format.
     pub format: report::Format,
+    /// The Cloud Controller version the checks judge by, for the report.
+    pub version: Option<report::ContractVersion>,
+    /// Rewrites each outcome before it is reported (e.g. explains violations by the
+    /// contract's history).
+    pub explain: Option<Explain>,
 }
+
+/// A rewrite of each outcome before it is reported.
+pub type Explain = Box<dyn Fn(&mut Outcome) + Send + Sync>;
 
 type Item = (usize, Result<Exchange, String>);
 
@@ -78,6 +86,9 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     let show_progress = options.progress && io.stderr_is_terminal;
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
     let mut writer = report::Writer::new(options.format, &mut io.stdout)?;
+    if let Some(version) = &options.version {
+        writer.contract_version(version.clone())?;
+    }
     let mut written = 0usize;
 
     let (work, work_queue) = sync_channel::<Item>(workers * 32);
@@ -100,7 +111,10 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         let mut last_progress = Instant::now();
         for (index, outcome) in finished {
             pending.insert(index, outcome);
-            while let Some(outcome) = pending.remove(&written) {
+            while let Some(mut outcome) = pending.remove(&written) {
+                if let Some(explain) = &options.explain {
+                    explain(&mut outcome);
+                }
                 writer.outcome(&outcome)?;
                 written += 1;
             }

@@ -14,6 +14,7 @@ pub mod capture;
 pub mod codegen;
 pub mod flags;
 pub mod validate;
+pub mod versions;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
