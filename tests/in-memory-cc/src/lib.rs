@@ -660,3 +660,4 @@ impl State {
 }
 
 mod operations;
+pub mod versions;
