@@ -38,7 +38,15 @@ pub struct Options {
     pub stats: bool,
     /// Report format.
     pub format: report::Format,
+    /// The Cloud Controller version the checks judge by, for the report.
+    pub version: Option<report::ContractVersion>,
+    /// Rewrites each outcome before it is reported (e.g. explains violations by the
+    /// contract's history).
+    pub explain: Option<Explain>,
 }
+
+/// A rewrite of each outcome before it is reported.
+pub type Explain = Box<dyn Fn(&mut Outcome) + Send + Sync>;
 
 type Item = (usize, Result<Exchange, String>);
 
@@ -80,6 +88,9 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
     let mut writer = report::Writer::new(options.format, &mut io.stdout)?
         .locate_with(validator.source().locator());
+    if let Some(version) = &options.version {
+        writer.contract_version(version.clone())?;
+    }
     let mut written = 0usize;
 
     let (work, work_queue) = sync_channel::<Item>(workers * 32);
@@ -103,7 +114,10 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         let mut last_progress = Instant::now();
         for (index, outcome) in finished {
             pending.insert(index, outcome);
-            while let Some(outcome) = pending.remove(&written) {
+            while let Some(mut outcome) = pending.remove(&written) {
+                if let Some(explain) = &options.explain {
+                    explain(&mut outcome);
+                }
                 writer.outcome(&outcome)?;
                 written += 1;
             }

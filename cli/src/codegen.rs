@@ -42,6 +42,12 @@ pub struct Args {
     /// The generated crate's name [default: the --out directory's name].
     #[arg(long, value_name = "CRATE", requires = "out")]
     name: Option<String>,
+
+    /// Generate the crate for this Cloud Controller API version (`3.150.0`, or a v2
+    /// version): operations, fields and enum values it did not have are left out
+    /// [default: the contract's own version].
+    #[arg(long, value_name = "VERSION", requires = "out")]
+    cc_version: Option<String>,
 }
 
 /// Runs the command, returning the exit code.
@@ -75,6 +81,7 @@ pub fn run(args: Args, context: &crate::Context, io: &mut crate::Io<'_>) -> anyh
         }
         (None, None) => bail!("give --out DIR: where to write the generated crate"),
     };
+    let spec = crate::versions::for_codegen(spec, args.cc_version.as_deref())?;
     let generated = codegen::generate(&spec, &options)?;
     for warning in &generated.warnings {
         writeln!(io.stderr, "warning: {warning}")?;

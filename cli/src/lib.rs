@@ -15,6 +15,7 @@ pub mod check;
 pub mod codegen;
 pub mod flags;
 pub mod validate;
+pub mod versions;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};

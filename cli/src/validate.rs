@@ -11,6 +11,7 @@ use capi_generator::validate::{Direction, Exchange, OperationSelector, TargetSpe
 
 use crate::capture;
 use crate::flags::{Format, Input};
+use crate::versions;
 
 /// Check payloads and captured traffic against the contract.
 ///
@@ -118,6 +119,13 @@ pub struct Args {
     #[arg(long)]
     stats: bool,
 
+    /// Judge by this Cloud Controller API version (`3.181.0`, a v2 version such as
+    /// `2.150.0`, or both: `3.181.0,2.172.0`) [default: the version a capture's `GET /` or
+    /// `GET /v2/info` states, else the contract's own]. What did not exist yet is absent
+    /// (a key from a later version is "introduced in …"), what was removed since is back.
+    #[arg(long, value_name = "VERSION")]
+    cc_version: Option<String>,
+
     /// Report format. `json` is stable and documented in README.md.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -126,7 +134,11 @@ pub struct Args {
 /// Runs the command, returning the exit code.
 pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
     let spec = crate::load_spec(args.spec.as_deref())?;
-    let mut validator = Validator::new(&spec);
+    let contracts = versions::contracts(spec)?;
+    let given = match &args.cc_version {
+        Some(text) => Some(versions::given(&contracts, text)?),
+        None => None,
+    };
     let has_target = args.operation.is_some() || args.method.is_some() || args.schema.is_some();
     let captures = args.manifest.is_none()
         && args.input != Some(Input::Payload)
@@ -142,6 +154,20 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
                 }
             );
         }
+        if args.files.iter().any(|f| f.as_os_str() == "-") {
+            // Read once, for the version detection and the check.
+            let mut bytes = Vec::new();
+            io.stdin
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+            io.stdin = Box::new(std::io::Cursor::new(bytes));
+        }
+        let choice = match given {
+            Some(choice) => choice,
+            None => versions::detect(&contracts, &args.files, None)?
+                .unwrap_or_else(|| versions::today(&contracts)),
+        };
+        let validator = versions::validator(&contracts, &choice)?;
         let options = capture::Options {
             files: args.files.clone(),
             forced: args.input,
@@ -151,6 +177,10 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
             progress: !args.no_progress,
             stats: args.stats,
             format: args.format.into(),
+            version: Some(versions::report_version(&choice)),
+            explain: Some(Box::new(move |outcome: &mut Outcome| {
+                versions::explain(&contracts, &choice, outcome)
+            })),
         };
         return capture::run(&validator, &options, io);
     }
@@ -163,12 +193,20 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
             bail!("{flag} applies to captured traffic (HAR files and cf traces), not to payloads or manifests");
         }
     }
-    let outcomes = match &args.manifest {
+    let choice = given.clone().unwrap_or_else(|| versions::today(&contracts));
+    let mut validator = versions::owned_validator(&contracts, &choice)?;
+    let mut outcomes = match &args.manifest {
         Some(path) => run_manifest(&mut validator, path, args.aliases.as_deref())?,
         None => run_files(&validator, &args, io)?,
     };
+    for outcome in &mut outcomes {
+        versions::explain(&contracts, &choice, outcome);
+    }
     let mut writer = report::Writer::new(args.format.into(), &mut io.stdout)?
         .locate_with(validator.source().locator());
+    if given.is_some() {
+        writer.contract_version(versions::report_version(&choice))?;
+    }
     for outcome in &outcomes {
         writer.outcome(outcome)?;
     }

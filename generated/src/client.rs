@@ -302,7 +302,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &[]).await
     }
-    /// `GET /v3/jobs/{guid}`: Get a job
+    /// `GET /v3/jobs/{guid}`: Get a job. Since CC API 3.20.0.
     pub async fn get_job(
         &self,
         guid: &str,
@@ -363,7 +363,7 @@ impl Client {
         let request = request.json(body);
         self.send_json(request, &["200"], &["400", "401", "403", "404", "422"]).await
     }
-    /// `POST /v3/processes/{guid}/actions/scale`: Scale a process
+    /// `POST /v3/processes/{guid}/actions/scale`: Scale a process. Since CC API 3.25.0.
     pub async fn scale_process(
         &self,
         guid: &str,
@@ -401,7 +401,7 @@ impl Client {
         let request = self.request(reqwest::Method::DELETE, &path, Vec::new());
         self.send_empty(request, &["204"], &["401", "403", "404"]).await
     }
-    /// `GET /v3/processes/{guid}/process_instances`: List the instances of a process (experimental)
+    /// `GET /v3/processes/{guid}/process_instances`: List the instances of a process (experimental). Since CC API 3.211.0.
     pub async fn list_process_instances(
         &self,
         guid: &str,
@@ -462,7 +462,7 @@ impl Client {
         }
         self.send_json(request, &["200"], &["400", "401", "403", "404"]).await
     }
-    /// `PATCH /v3/apps/{guid}/processes/{type}`: Update a process of an app by type
+    /// `PATCH /v3/apps/{guid}/processes/{type}`: Update a process of an app by type. Since CC API 3.20.0.
     pub async fn update_app_process(
         &self,
         guid: &str,
@@ -477,7 +477,7 @@ impl Client {
         let request = request.json(body);
         self.send_json(request, &["200"], &["400", "401", "403", "404", "422"]).await
     }
-    /// `POST /v3/apps/{guid}/processes/{type}/actions/scale`: Scale a process of an app by type
+    /// `POST /v3/apps/{guid}/processes/{type}/actions/scale`: Scale a process of an app by type. Since CC API 3.25.0.
     pub async fn scale_app_process(
         &self,
         guid: &str,
@@ -590,7 +590,7 @@ impl Client {
         let request = request.json(body);
         self.send_json(request, &["200"], &["400", "401", "403", "404", "422"]).await
     }
-    /// `POST /v3/apps/{guid}/actions/start`: Start an app
+    /// `POST /v3/apps/{guid}/actions/start`: Start an app. Since CC API 3.25.0.
     pub async fn start_app(
         &self,
         guid: &str,
@@ -599,7 +599,7 @@ impl Client {
         let request = self.request(reqwest::Method::POST, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404", "422"]).await
     }
-    /// `POST /v3/apps/{guid}/actions/stop`: Stop an app
+    /// `POST /v3/apps/{guid}/actions/stop`: Stop an app. Since CC API 3.25.0.
     pub async fn stop_app(
         &self,
         guid: &str,
@@ -608,7 +608,7 @@ impl Client {
         let request = self.request(reqwest::Method::POST, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404", "422"]).await
     }
-    /// `POST /v3/apps/{guid}/actions/restart`: Restart an app
+    /// `POST /v3/apps/{guid}/actions/restart`: Restart an app. Since CC API 3.34.0.
     pub async fn restart_app(
         &self,
         guid: &str,
@@ -617,7 +617,7 @@ impl Client {
         let request = self.request(reqwest::Method::POST, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404", "422", "503"]).await
     }
-    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache
+    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache. Since CC API 3.85.0.
     pub async fn clear_app_buildpack_cache(
         &self,
         guid: &str,
@@ -637,7 +637,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `GET /v3/apps/{guid}/environment_variables`: Get an app's environment variables
+    /// `GET /v3/apps/{guid}/environment_variables`: Get an app's environment variables. Since CC API 3.15.0.
     pub async fn get_app_environment_variables(
         &self,
         guid: &str,
@@ -651,7 +651,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `PATCH /v3/apps/{guid}/environment_variables`: Update an app's environment variables
+    /// `PATCH /v3/apps/{guid}/environment_variables`: Update an app's environment variables. Since CC API 3.15.0.
     pub async fn update_app_environment_variables(
         &self,
         guid: &str,
@@ -667,7 +667,7 @@ impl Client {
         let request = request.json(body);
         self.send_json(request, &["200"], &["400", "401", "403", "404", "422"]).await
     }
-    /// `GET /v3/apps/{guid}/permissions`: Get the caller's permissions on an app
+    /// `GET /v3/apps/{guid}/permissions`: Get the caller's permissions on an app. Since CC API 3.85.0.
     pub async fn get_app_permissions(
         &self,
         guid: &str,
@@ -679,7 +679,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `GET /v3/apps/{guid}/ssh_enabled`: Get whether SSH is enabled for an app
+    /// `GET /v3/apps/{guid}/ssh_enabled`: Get whether SSH is enabled for an app. Since CC API 3.31.0.
     pub async fn get_app_ssh_enabled(
         &self,
         guid: &str,
@@ -691,7 +691,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `GET /v3/apps/{guid}/features`: List an app's features
+    /// `GET /v3/apps/{guid}/features`: List an app's features. Since CC API 3.31.0.
     pub async fn list_app_features(
         &self,
         guid: &str,
@@ -714,7 +714,7 @@ impl Client {
             next: Some(first),
         }
     }
-    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature
+    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature. Since CC API 3.31.0.
     pub async fn get_app_feature(
         &self,
         guid: &str,
@@ -730,7 +730,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `PATCH /v3/apps/{guid}/features/{name}`: Enable or disable an app feature
+    /// `PATCH /v3/apps/{guid}/features/{name}`: Enable or disable an app feature. Since CC API 3.31.0.
     pub async fn update_app_feature(
         &self,
         guid: &str,
@@ -748,7 +748,7 @@ impl Client {
         let request = request.json(body);
         self.send_json(request, &["200"], &["400", "401", "403", "404", "422"]).await
     }
-    /// `GET /v3/apps/{guid}/relationships/current_droplet`: Get an app's current droplet relationship
+    /// `GET /v3/apps/{guid}/relationships/current_droplet`: Get an app's current droplet relationship. Since CC API 3.14.0.
     pub async fn get_app_current_droplet_relationship(
         &self,
         guid: &str,
@@ -762,7 +762,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `PATCH /v3/apps/{guid}/relationships/current_droplet`: Set an app's current droplet
+    /// `PATCH /v3/apps/{guid}/relationships/current_droplet`: Set an app's current droplet. Since CC API 3.14.0.
     pub async fn set_app_current_droplet(
         &self,
         guid: &str,

@@ -18,13 +18,16 @@ pub struct ApiVersionLinkMeta {
 pub struct App {
     pub guid: super::support::Uuid,
     pub name: String,
+    /// Since CC API 3.15.0.
     pub state: AppState,
     pub created_at: super::support::DateTime,
     pub updated_at: super::support::DateTime,
     #[serde(deserialize_with = "super::support::object")]
     pub lifecycle: Lifecycle,
+    /// Since CC API 3.32.0.
     #[serde(deserialize_with = "super::support::object")]
     pub relationships: AppRelationships,
+    /// Since CC API 3.61.0.
     #[serde(deserialize_with = "super::support::object")]
     pub metadata: Metadata,
     #[serde(deserialize_with = "super::support::object")]
@@ -58,6 +61,7 @@ pub struct AppCreate {
         deserialize_with = "super::support::present_object"
     )]
     pub lifecycle: Option<LifecycleRequest>,
+    /// Since CC API 3.62.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -184,6 +188,7 @@ pub struct AppLinks {
     pub processes: Link,
     #[serde(deserialize_with = "super::support::object")]
     pub packages: Link,
+    /// Since CC API 3.14.0.
     #[serde(deserialize_with = "super::support::object")]
     pub current_droplet: Link,
     #[serde(deserialize_with = "super::support::object")]
@@ -194,16 +199,20 @@ pub struct AppLinks {
     pub start: Link,
     #[serde(deserialize_with = "super::support::object")]
     pub stop: Link,
+    /// Since CC API 3.170.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::present_object"
     )]
     pub clear_buildpack_cache: Option<Link>,
+    /// Since CC API 3.67.0.
     #[serde(deserialize_with = "super::support::object")]
     pub revisions: Link,
+    /// Since CC API 3.67.0.
     #[serde(deserialize_with = "super::support::object")]
     pub deployed_revisions: Link,
+    /// Since CC API 3.80.0.
     #[serde(deserialize_with = "super::support::object")]
     pub features: Link,
 }
@@ -292,6 +301,7 @@ pub struct AppPermissions {
 pub struct AppRelationships {
     #[serde(deserialize_with = "super::support::object")]
     pub space: ToOneRelationship,
+    /// Since CC API 3.14.0.
     #[serde(deserialize_with = "super::support::object")]
     pub current_droplet: AppCurrentDropletRelationship,
 }
@@ -373,6 +383,7 @@ pub struct AppUpdate {
         deserialize_with = "super::support::present_object"
     )]
     pub lifecycle: Option<LifecycleRequest>,
+    /// Since CC API 3.62.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -609,12 +620,18 @@ pub struct HealthCheckData {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub timeout: super::support::Tristate<i32>,
     /// Timeout of one check (http and port checks).
+    ///
+    /// Since CC API 3.43.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub invocation_timeout: super::support::Tristate<i32>,
     /// Seconds between checks.
+    ///
+    /// Since CC API 3.144.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub interval: super::support::Tristate<i32>,
     /// The path an http check requests.
+    ///
+    /// Since CC API 3.20.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub endpoint: super::support::Tristate<String>,
 }
@@ -639,7 +656,7 @@ pub enum HealthCheckType {
     Port,
     /// `"process"` on the wire.
     Process,
-    /// `"http"` on the wire.
+    /// `"http"` on the wire. Since CC API 3.1.0.
     Http,
     /// `"none"` on the wire.
     None,
@@ -702,7 +719,7 @@ pub enum HealthCheckTypeRequest {
     Port,
     /// `"process"` on the wire.
     Process,
-    /// `"http"` on the wire.
+    /// `"http"` on the wire. Since CC API 3.1.0.
     Http,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -764,10 +781,13 @@ pub struct HealthCheckUpdate {
 pub struct HealthCheckUpdateData {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub timeout: super::support::Tristate<i32>,
+    /// Since CC API 3.43.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub invocation_timeout: super::support::Tristate<i32>,
+    /// Since CC API 3.144.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub interval: super::support::Tristate<i32>,
+    /// Since CC API 3.20.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub endpoint: super::support::Tristate<String>,
 }
@@ -805,8 +825,10 @@ pub struct InstancePort {
         deserialize_with = "super::support::present"
     )]
     pub internal: Option<i32>,
+    /// Since CC API 3.75.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub external_tls_proxy_port: super::support::Tristate<i32>,
+    /// Since CC API 3.75.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub internal_tls_proxy_port: super::support::Tristate<i32>,
 }
@@ -821,7 +843,9 @@ pub struct Job {
     /// What the job does, e.g. `app.delete`, `app.clear_buildpack_cache`.
     pub operation: String,
     pub state: JobState,
+    /// Since CC API 3.25.0.
     pub errors: Vec<Error>,
+    /// Since CC API 3.77.0.
     pub warnings: Vec<JobWarning>,
     #[serde(deserialize_with = "super::support::object")]
     pub links: JobLinks,
@@ -923,6 +947,7 @@ pub struct LifecycleData {
     pub buildpacks: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub stack: super::support::Tristate<String>,
+    /// Since CC API 3.168.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -940,6 +965,7 @@ pub struct LifecycleDataRequest {
     pub buildpacks: super::support::Tristate<Vec<String>>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub stack: super::support::Tristate<String>,
+    /// Since CC API 3.168.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -973,7 +999,7 @@ pub struct LifecycleRequest {
 pub enum LifecycleType {
     /// `"buildpack"` on the wire.
     Buildpack,
-    /// `"cnb"` on the wire.
+    /// `"cnb"` on the wire. Since CC API 3.168.0.
     Cnb,
     /// `"docker"` on the wire.
     Docker,
@@ -1078,6 +1104,8 @@ pub struct Process {
     pub created_at: super::support::DateTime,
     pub updated_at: super::support::DateTime,
     /// Changes whenever the process is recreated in the runtime.
+    ///
+    /// Since CC API 3.141.0.
     pub version: super::support::Uuid,
     /// The process type, e.g. `web`.
     pub r#type: String,
@@ -1086,25 +1114,34 @@ pub struct Process {
     /// responses always show `[PRIVATE DATA HIDDEN IN LISTS]`.
     pub command: Option<String>,
     /// The user the process runs as (`vcap` unless set or given by a docker image).
+    ///
+    /// Since CC API 3.197.0.
     pub user: Option<String>,
     pub instances: i32,
     pub memory_in_mb: i64,
     pub disk_in_mb: i64,
     /// Bytes per second the process may log; `-1` is unlimited.
+    ///
+    /// Since CC API 3.124.0.
     pub log_rate_limit_in_bytes_per_second: i64,
     #[serde(deserialize_with = "super::support::object")]
     pub health_check: HealthCheck,
+    /// Since CC API 3.144.0.
     #[serde(deserialize_with = "super::support::object")]
     pub readiness_health_check: ReadinessHealthCheck,
     /// The process's instances; present only with `embed=process_instances`.
+    ///
+    /// Since CC API 3.211.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::present"
     )]
     pub process_instances: Option<Vec<ProcessInstance>>,
+    /// Since CC API 3.62.0.
     #[serde(deserialize_with = "super::support::object")]
     pub relationships: ProcessRelationships,
+    /// Since CC API 3.66.0.
     #[serde(deserialize_with = "super::support::object")]
     pub metadata: Metadata,
     #[serde(deserialize_with = "super::support::object")]
@@ -1186,11 +1223,11 @@ pub enum ProcessInstanceState {
     Crashed,
     /// `"STARTING"` on the wire.
     Starting,
-    /// `"STOPPING"` on the wire.
+    /// `"STOPPING"` on the wire. Since CC API 3.168.0.
     Stopping,
     /// `"DOWN"` on the wire.
     Down,
-    /// `"UNKNOWN"` on the wire.
+    /// `"UNKNOWN"` on the wire. Since CC API 3.5.0.
     Unknown2,
     /// A value this version of the spec does not list.
     Unknown(String),
@@ -1248,6 +1285,7 @@ pub struct ProcessLinks {
     pub space: Link,
     #[serde(deserialize_with = "super::support::object")]
     pub stats: Link,
+    /// Since CC API 3.211.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1312,6 +1350,7 @@ impl std::fmt::Display for ProcessOrderBy {
 pub struct ProcessRelationships {
     #[serde(deserialize_with = "super::support::object")]
     pub app: ToOneRelationship,
+    /// Since CC API 3.62.0.
     pub revision: Option<ToOneRelationship>,
 }
 /// New scale of a process. Absent and `null` keys are left unchanged.
@@ -1324,6 +1363,7 @@ pub struct ProcessScale {
     pub memory_in_mb: super::support::Tristate<i32>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub disk_in_mb: super::support::Tristate<i32>,
+    /// Since CC API 3.124.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_rate_limit_in_bytes_per_second: super::support::Tristate<i64>,
 }
@@ -1339,6 +1379,7 @@ pub struct ProcessStats {
 pub struct ProcessStatsInstance {
     pub r#type: String,
     pub index: i32,
+    /// Since CC API 3.191.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1346,6 +1387,7 @@ pub struct ProcessStatsInstance {
     )]
     pub instance_guid: Option<String>,
     pub state: ProcessInstanceState,
+    /// Since CC API 3.151.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub routable: super::support::Tristate<bool>,
     #[serde(
@@ -1354,6 +1396,7 @@ pub struct ProcessStatsInstance {
         deserialize_with = "super::support::present"
     )]
     pub host: Option<String>,
+    /// Since CC API 3.148.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1366,6 +1409,7 @@ pub struct ProcessStatsInstance {
     pub mem_quota: super::support::Tristate<i64>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub disk_quota: super::support::Tristate<i64>,
+    /// Since CC API 3.124.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_rate_limit: super::support::Tristate<i64>,
     #[serde(
@@ -1374,8 +1418,10 @@ pub struct ProcessStatsInstance {
         deserialize_with = "super::support::present"
     )]
     pub fds_quota: Option<i64>,
+    /// Since CC API 3.52.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub isolation_segment: super::support::Tristate<String>,
+    /// Since CC API 3.56.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub details: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1398,6 +1444,7 @@ pub struct ProcessStatsInstance {
 pub struct ProcessUpdate {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub command: super::support::Tristate<String>,
+    /// Since CC API 3.197.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub user: super::support::Tristate<String>,
     #[serde(
@@ -1406,12 +1453,14 @@ pub struct ProcessUpdate {
         deserialize_with = "super::support::present_object"
     )]
     pub health_check: Option<HealthCheckUpdate>,
+    /// Since CC API 3.144.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::present_object"
     )]
     pub readiness_health_check: Option<ReadinessHealthCheckUpdate>,
+    /// Since CC API 3.66.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1435,6 +1484,7 @@ pub struct ProcessUsage {
         deserialize_with = "super::support::present"
     )]
     pub cpu: Option<serde_json::Number>,
+    /// Since CC API 3.160.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub cpu_entitlement: super::support::Tristate<serde_json::Number>,
     #[serde(
@@ -1449,6 +1499,7 @@ pub struct ProcessUsage {
         deserialize_with = "super::support::present"
     )]
     pub disk: Option<i64>,
+    /// Since CC API 3.124.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1520,30 +1571,39 @@ pub struct RootLinks {
     pub cloud_controller_v2: Option<ApiVersionLink>,
     #[serde(deserialize_with = "super::support::object")]
     pub cloud_controller_v3: ApiVersionLink,
+    /// Since CC API 3.26.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::present_object"
     )]
     pub network_policy_v0: Option<Link>,
+    /// Since CC API 3.26.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::support::present_object"
     )]
     pub network_policy_v1: Option<Link>,
+    /// Since CC API 3.79.0.
     pub login: Option<Link>,
     pub uaa: Option<Link>,
+    /// Since CC API 3.33.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub credhub: super::support::Tristate<Link>,
+    /// Since CC API 3.34.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub routing: super::support::Tristate<Link>,
+    /// Since CC API 3.20.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub logging: super::support::Tristate<Link>,
+    /// Since CC API 3.77.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_cache: super::support::Tristate<Link>,
+    /// Since CC API 3.68.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_stream: super::support::Tristate<Link>,
+    /// Since CC API 3.29.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1551,6 +1611,7 @@ pub struct RootLinks {
     )]
     pub app_ssh: Option<RootLinksAppSsh>,
 }
+/// Since CC API 3.29.0.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RootLinksAppSsh {
     /// The SSH proxy's `host:port`.
@@ -1614,6 +1675,8 @@ pub struct V2AppCreate {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub disk_quota: super::support::Tristate<i64>,
     /// Bytes per second; `-1` is unlimited.
+    ///
+    /// Since CC API v2 2.189.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_rate_limit: super::support::Tristate<i64>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1628,6 +1691,7 @@ pub struct V2AppCreate {
     pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_timeout: super::support::Tristate<i32>,
+    /// Since CC API v2 2.66.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_http_endpoint: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1636,6 +1700,7 @@ pub struct V2AppCreate {
     pub enable_ssh: super::support::Tristate<bool>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub docker_image: super::support::Tristate<String>,
+    /// Since CC API v2 2.82.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub docker_credentials: super::support::Tristate<V2AppUpdateDockerCredentials>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1669,12 +1734,14 @@ pub struct V2AppEntity {
     pub stack_guid: Option<String>,
     pub buildpack: Option<String>,
     pub detected_buildpack: Option<String>,
+    /// Since CC API v2 2.60.0.
     pub detected_buildpack_guid: Option<String>,
     /// The app's variables, or `{"redacted_message": "[PRIVATE DATA HIDDEN]"}`.
     pub environment_json: Option<std::collections::BTreeMap<String, serde_json::Value>>,
     pub memory: i64,
     pub instances: i32,
     pub disk_quota: i64,
+    /// Since CC API v2 2.189.0.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -1690,11 +1757,13 @@ pub struct V2AppEntity {
     pub package_state: V2AppEntityPackageState,
     pub health_check_type: HealthCheckType,
     pub health_check_timeout: Option<i32>,
+    /// Since CC API v2 2.66.0.
     pub health_check_http_endpoint: Option<String>,
     pub staging_failed_reason: Option<String>,
     pub staging_failed_description: Option<String>,
     pub diego: bool,
     pub docker_image: Option<String>,
+    /// Since CC API v2 2.82.0.
     #[serde(deserialize_with = "super::support::object")]
     pub docker_credentials: V2AppEntityDockerCredentials,
     pub package_updated_at: Option<super::support::DateTime>,
@@ -1706,8 +1775,10 @@ pub struct V2AppEntity {
     pub routes_url: String,
     pub events_url: String,
     pub service_bindings_url: String,
+    /// Since CC API v2 2.51.0.
     pub route_mappings_url: String,
 }
+/// Since CC API v2 2.82.0.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct V2AppEntityDockerCredentials {
     pub username: Option<String>,
@@ -1848,6 +1919,8 @@ pub struct V2AppUpdate {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub disk_quota: super::support::Tristate<i64>,
     /// Bytes per second; `-1` is unlimited.
+    ///
+    /// Since CC API v2 2.189.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub log_rate_limit: super::support::Tristate<i64>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1862,6 +1935,7 @@ pub struct V2AppUpdate {
     pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_timeout: super::support::Tristate<i32>,
+    /// Since CC API v2 2.66.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_http_endpoint: super::support::Tristate<String>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1870,6 +1944,7 @@ pub struct V2AppUpdate {
     pub enable_ssh: super::support::Tristate<bool>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub docker_image: super::support::Tristate<String>,
+    /// Since CC API v2 2.82.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub docker_credentials: super::support::Tristate<V2AppUpdateDockerCredentials>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1894,6 +1969,7 @@ pub struct V2AppUpdate {
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
+/// Since CC API v2 2.82.0.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct V2AppUpdateDockerCredentials {
     #[serde(

@@ -633,7 +633,7 @@ pub const GET_V3_ROOT: Operation = Operation {
     method: "GET",
     path: "/v3",
 };
-/// Get a job
+/// Get a job. Since CC API 3.20.0.
 pub const GET_JOB: Operation = Operation {
     id: "get_job",
     method: "GET",
@@ -657,7 +657,7 @@ pub const UPDATE_PROCESS: Operation = Operation {
     method: "PATCH",
     path: "/v3/processes/{guid}",
 };
-/// Scale a process
+/// Scale a process. Since CC API 3.25.0.
 pub const SCALE_PROCESS: Operation = Operation {
     id: "scale_process",
     method: "POST",
@@ -675,7 +675,7 @@ pub const TERMINATE_PROCESS_INSTANCE: Operation = Operation {
     method: "DELETE",
     path: "/v3/processes/{guid}/instances/{index}",
 };
-/// List the instances of a process (experimental)
+/// List the instances of a process (experimental). Since CC API 3.211.0.
 pub const LIST_PROCESS_INSTANCES: Operation = Operation {
     id: "list_process_instances",
     method: "GET",
@@ -693,13 +693,13 @@ pub const GET_APP_PROCESS: Operation = Operation {
     method: "GET",
     path: "/v3/apps/{guid}/processes/{type}",
 };
-/// Update a process of an app by type
+/// Update a process of an app by type. Since CC API 3.20.0.
 pub const UPDATE_APP_PROCESS: Operation = Operation {
     id: "update_app_process",
     method: "PATCH",
     path: "/v3/apps/{guid}/processes/{type}",
 };
-/// Scale a process of an app by type
+/// Scale a process of an app by type. Since CC API 3.25.0.
 pub const SCALE_APP_PROCESS: Operation = Operation {
     id: "scale_app_process",
     method: "POST",
@@ -747,25 +747,25 @@ pub const UPDATE_APP: Operation = Operation {
     method: "PATCH",
     path: "/v3/apps/{guid}",
 };
-/// Start an app
+/// Start an app. Since CC API 3.25.0.
 pub const START_APP: Operation = Operation {
     id: "start_app",
     method: "POST",
     path: "/v3/apps/{guid}/actions/start",
 };
-/// Stop an app
+/// Stop an app. Since CC API 3.25.0.
 pub const STOP_APP: Operation = Operation {
     id: "stop_app",
     method: "POST",
     path: "/v3/apps/{guid}/actions/stop",
 };
-/// Restart an app
+/// Restart an app. Since CC API 3.34.0.
 pub const RESTART_APP: Operation = Operation {
     id: "restart_app",
     method: "POST",
     path: "/v3/apps/{guid}/actions/restart",
 };
-/// Clear an app's buildpack cache
+/// Clear an app's buildpack cache. Since CC API 3.85.0.
 pub const CLEAR_APP_BUILDPACK_CACHE: Operation = Operation {
     id: "clear_app_buildpack_cache",
     method: "POST",
@@ -777,55 +777,55 @@ pub const GET_APP_ENV: Operation = Operation {
     method: "GET",
     path: "/v3/apps/{guid}/env",
 };
-/// Get an app's environment variables
+/// Get an app's environment variables. Since CC API 3.15.0.
 pub const GET_APP_ENVIRONMENT_VARIABLES: Operation = Operation {
     id: "get_app_environment_variables",
     method: "GET",
     path: "/v3/apps/{guid}/environment_variables",
 };
-/// Update an app's environment variables
+/// Update an app's environment variables. Since CC API 3.15.0.
 pub const UPDATE_APP_ENVIRONMENT_VARIABLES: Operation = Operation {
     id: "update_app_environment_variables",
     method: "PATCH",
     path: "/v3/apps/{guid}/environment_variables",
 };
-/// Get the caller's permissions on an app
+/// Get the caller's permissions on an app. Since CC API 3.85.0.
 pub const GET_APP_PERMISSIONS: Operation = Operation {
     id: "get_app_permissions",
     method: "GET",
     path: "/v3/apps/{guid}/permissions",
 };
-/// Get whether SSH is enabled for an app
+/// Get whether SSH is enabled for an app. Since CC API 3.31.0.
 pub const GET_APP_SSH_ENABLED: Operation = Operation {
     id: "get_app_ssh_enabled",
     method: "GET",
     path: "/v3/apps/{guid}/ssh_enabled",
 };
-/// List an app's features
+/// List an app's features. Since CC API 3.31.0.
 pub const LIST_APP_FEATURES: Operation = Operation {
     id: "list_app_features",
     method: "GET",
     path: "/v3/apps/{guid}/features",
 };
-/// Get an app feature
+/// Get an app feature. Since CC API 3.31.0.
 pub const GET_APP_FEATURE: Operation = Operation {
     id: "get_app_feature",
     method: "GET",
     path: "/v3/apps/{guid}/features/{name}",
 };
-/// Enable or disable an app feature
+/// Enable or disable an app feature. Since CC API 3.31.0.
 pub const UPDATE_APP_FEATURE: Operation = Operation {
     id: "update_app_feature",
     method: "PATCH",
     path: "/v3/apps/{guid}/features/{name}",
 };
-/// Get an app's current droplet relationship
+/// Get an app's current droplet relationship. Since CC API 3.14.0.
 pub const GET_APP_CURRENT_DROPLET_RELATIONSHIP: Operation = Operation {
     id: "get_app_current_droplet_relationship",
     method: "GET",
     path: "/v3/apps/{guid}/relationships/current_droplet",
 };
-/// Set an app's current droplet
+/// Set an app's current droplet. Since CC API 3.14.0.
 pub const SET_APP_CURRENT_DROPLET: Operation = Operation {
     id: "set_app_current_droplet",
     method: "PATCH",

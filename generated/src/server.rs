@@ -2825,25 +2825,25 @@ pub trait Apps: Send + Sync + 'static {
         guid: String,
         body: super::models::AppUpdate,
     ) -> impl std::future::Future<Output = UpdateAppResponse> + Send;
-    /// `POST /v3/apps/{guid}/actions/start`: Start an app
+    /// `POST /v3/apps/{guid}/actions/start`: Start an app. Since CC API 3.25.0.
     fn start_app(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = StartAppResponse> + Send;
-    /// `POST /v3/apps/{guid}/actions/stop`: Stop an app
+    /// `POST /v3/apps/{guid}/actions/stop`: Stop an app. Since CC API 3.25.0.
     fn stop_app(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = StopAppResponse> + Send;
-    /// `POST /v3/apps/{guid}/actions/restart`: Restart an app
+    /// `POST /v3/apps/{guid}/actions/restart`: Restart an app. Since CC API 3.34.0.
     fn restart_app(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = RestartAppResponse> + Send;
-    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache
+    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache. Since CC API 3.85.0.
     fn clear_app_buildpack_cache(
         &self,
         context: RequestContext,
@@ -2855,45 +2855,45 @@ pub trait Apps: Send + Sync + 'static {
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = GetAppEnvResponse> + Send;
-    /// `GET /v3/apps/{guid}/environment_variables`: Get an app's environment variables
+    /// `GET /v3/apps/{guid}/environment_variables`: Get an app's environment variables. Since CC API 3.15.0.
     fn get_app_environment_variables(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = GetAppEnvironmentVariablesResponse> + Send;
-    /// `PATCH /v3/apps/{guid}/environment_variables`: Update an app's environment variables
+    /// `PATCH /v3/apps/{guid}/environment_variables`: Update an app's environment variables. Since CC API 3.15.0.
     fn update_app_environment_variables(
         &self,
         context: RequestContext,
         guid: String,
         body: super::models::AppEnvironmentVariablesUpdate,
     ) -> impl std::future::Future<Output = UpdateAppEnvironmentVariablesResponse> + Send;
-    /// `GET /v3/apps/{guid}/permissions`: Get the caller's permissions on an app
+    /// `GET /v3/apps/{guid}/permissions`: Get the caller's permissions on an app. Since CC API 3.85.0.
     fn get_app_permissions(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = GetAppPermissionsResponse> + Send;
-    /// `GET /v3/apps/{guid}/ssh_enabled`: Get whether SSH is enabled for an app
+    /// `GET /v3/apps/{guid}/ssh_enabled`: Get whether SSH is enabled for an app. Since CC API 3.31.0.
     fn get_app_ssh_enabled(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = GetAppSshEnabledResponse> + Send;
-    /// `GET /v3/apps/{guid}/features`: List an app's features
+    /// `GET /v3/apps/{guid}/features`: List an app's features. Since CC API 3.31.0.
     fn list_app_features(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = ListAppFeaturesResponse> + Send;
-    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature
+    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature. Since CC API 3.31.0.
     fn get_app_feature(
         &self,
         context: RequestContext,
         guid: String,
         name: String,
     ) -> impl std::future::Future<Output = GetAppFeatureResponse> + Send;
-    /// `PATCH /v3/apps/{guid}/features/{name}`: Enable or disable an app feature
+    /// `PATCH /v3/apps/{guid}/features/{name}`: Enable or disable an app feature. Since CC API 3.31.0.
     fn update_app_feature(
         &self,
         context: RequestContext,
@@ -2901,7 +2901,7 @@ pub trait Apps: Send + Sync + 'static {
         name: String,
         body: super::models::AppFeatureUpdate,
     ) -> impl std::future::Future<Output = UpdateAppFeatureResponse> + Send;
-    /// `GET /v3/apps/{guid}/relationships/current_droplet`: Get an app's current droplet relationship
+    /// `GET /v3/apps/{guid}/relationships/current_droplet`: Get an app's current droplet relationship. Since CC API 3.14.0.
     fn get_app_current_droplet_relationship(
         &self,
         context: RequestContext,
@@ -2909,7 +2909,7 @@ pub trait Apps: Send + Sync + 'static {
     ) -> impl std::future::Future<
         Output = GetAppCurrentDropletRelationshipResponse,
     > + Send;
-    /// `PATCH /v3/apps/{guid}/relationships/current_droplet`: Set an app's current droplet
+    /// `PATCH /v3/apps/{guid}/relationships/current_droplet`: Set an app's current droplet. Since CC API 3.14.0.
     fn set_app_current_droplet(
         &self,
         context: RequestContext,
@@ -2925,7 +2925,7 @@ pub trait Apps: Send + Sync + 'static {
 }
 /// The operations tagged `Jobs`.
 pub trait Jobs: Send + Sync + 'static {
-    /// `GET /v3/jobs/{guid}`: Get a job
+    /// `GET /v3/jobs/{guid}`: Get a job. Since CC API 3.20.0.
     fn get_job(
         &self,
         context: RequestContext,
@@ -2954,7 +2954,7 @@ pub trait Processes: Send + Sync + 'static {
         guid: String,
         body: super::models::ProcessUpdate,
     ) -> impl std::future::Future<Output = UpdateProcessResponse> + Send;
-    /// `POST /v3/processes/{guid}/actions/scale`: Scale a process
+    /// `POST /v3/processes/{guid}/actions/scale`: Scale a process. Since CC API 3.25.0.
     fn scale_process(
         &self,
         context: RequestContext,
@@ -2974,7 +2974,7 @@ pub trait Processes: Send + Sync + 'static {
         guid: String,
         index: i32,
     ) -> impl std::future::Future<Output = TerminateProcessInstanceResponse> + Send;
-    /// `GET /v3/processes/{guid}/process_instances`: List the instances of a process (experimental)
+    /// `GET /v3/processes/{guid}/process_instances`: List the instances of a process (experimental). Since CC API 3.211.0.
     fn list_process_instances(
         &self,
         context: RequestContext,
@@ -2995,7 +2995,7 @@ pub trait Processes: Send + Sync + 'static {
         r#type: String,
         query: GetAppProcessQuery,
     ) -> impl std::future::Future<Output = GetAppProcessResponse> + Send;
-    /// `PATCH /v3/apps/{guid}/processes/{type}`: Update a process of an app by type
+    /// `PATCH /v3/apps/{guid}/processes/{type}`: Update a process of an app by type. Since CC API 3.20.0.
     fn update_app_process(
         &self,
         context: RequestContext,
@@ -3003,7 +3003,7 @@ pub trait Processes: Send + Sync + 'static {
         r#type: String,
         body: super::models::ProcessUpdate,
     ) -> impl std::future::Future<Output = UpdateAppProcessResponse> + Send;
-    /// `POST /v3/apps/{guid}/processes/{type}/actions/scale`: Scale a process of an app by type
+    /// `POST /v3/apps/{guid}/processes/{type}/actions/scale`: Scale a process of an app by type. Since CC API 3.25.0.
     fn scale_app_process(
         &self,
         context: RequestContext,

@@ -104,6 +104,8 @@ pub struct Variant {
     pub name: String,
     /// The string on the wire.
     pub wire_name: String,
+    /// Documentation (e.g. the API version that introduced the value).
+    pub doc: Option<String>,
 }
 
 /// A property of an object.

@@ -21,6 +21,7 @@ pub mod spec;
 pub mod spec_check;
 pub mod traffic;
 pub mod validate;
+pub mod versions;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use spec::Spec;

@@ -127,6 +127,41 @@ impl Spec {
         })
     }
 
+    /// The same document with a different JSON tree (e.g. the contract as of an older
+    /// version, `crate::versions::view`): keys keep their document order.
+    pub fn with_raw(&self, raw: Value) -> Result<Spec, Diagnostics> {
+        let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
+            Diagnostics::one(
+                &self.name,
+                &path_to_pointer(error.path()),
+                None,
+                format!("not a valid OpenAPI 3.0 document: {}", error.inner()),
+            )
+        })?;
+        let key_order = self
+            .key_order
+            .iter()
+            .filter_map(|(at, keys)| {
+                let object = raw.pointer(at)?.as_object()?;
+                let keys = keys
+                    .iter()
+                    .filter(|k| object.contains_key(*k))
+                    .cloned()
+                    .collect();
+                Some((at.clone(), keys))
+            })
+            .collect();
+        // A view keeps the text it came from: every pointer it holds is one of the text's.
+        Ok(Spec {
+            name: self.name.clone(),
+            raw,
+            api,
+            source: self.source.clone(),
+            warnings: self.warnings.clone(),
+            key_order,
+        })
+    }
+
     /// The keys of the object at `pointer` in the order the document writes them.
     pub fn keys_in_order(&self, pointer: &str) -> Vec<String> {
         match self.key_order.get(pointer) {

@@ -154,6 +154,16 @@ fn model(model: &Model, structs: &Structs) -> TokenStream {
 fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool) -> TokenStream {
     let names: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<&str> = variants.iter().map(|v| v.wire_name.as_str()).collect();
+    let variant_docs: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| match &v.doc {
+            Some(text) => {
+                let text = format!(" {text}");
+                quote!(#[doc = #text])
+            }
+            None => TokenStream::new(),
+        })
+        .collect();
     let display = quote! {
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,7 +176,7 @@ fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool)
             #doc
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
             pub enum #name {
-                #( #[serde(rename = #wires)] #names, )*
+                #( #variant_docs #[serde(rename = #wires)] #names, )*
             }
 
             impl #name {
@@ -180,7 +190,10 @@ fn string_enum(name: &Ident, doc: TokenStream, variants: &[Variant], open: bool)
         };
     }
     let separator = (!doc.is_empty()).then(|| quote!(#[doc = ""]));
-    let wire_docs = wires.iter().map(|wire| format!(" `{wire:?}` on the wire."));
+    let wire_docs = variants.iter().map(|v| match &v.doc {
+        Some(text) => format!(" `{:?}` on the wire. {text}", v.wire_name),
+        None => format!(" `{:?}` on the wire.", v.wire_name),
+    });
     quote! {
         #doc
         #separator

@@ -16,6 +16,7 @@
 //!                      "spec_location": "#/components/schemas/Process/properties/instances/minimum"}]}
 //!   ],
 //!   "summary": {"passed": 0, "failed": 1, "errors": 0},
+//!   "cc_version": {"v3": "3.181.0", "v2": "2.172.0", "reason": "GET / in capture.har entry 1 (…)"},
 //!   "coverage": {"responses_seen": 1, "responses_documented": 180, "operations_seen": 1,
 //!                "operations_documented": 36, "never_seen": ["GET /v3/apps 200", "…"]}
 //! }
@@ -25,7 +26,9 @@
 //! JSON (`invalid`) or could not be checked (`error`). `part` (`exchange`, `query`,
 //! `request`, `response`) appears for captured traffic only; `coverage` with
 //! `--coverage` only; `notes` (words about a capture as a whole, such as bodies it does
-//! not hold, said once per capture) only when there are any. New keys may be added;
+//! not hold, said once per capture) only when there are any; `cc_version` (the Cloud
+//! Controller version the checks judged by, and why) for captures, and for payloads
+//! checked with `--cc-version`. New keys may be added;
 //! existing ones keep their meaning.
 
 use std::io::{self, Write};
@@ -89,6 +92,18 @@ pub struct Writer<W: Write> {
     buffered: Vec<Outcome>,
     locate: Option<Locator>,
     notes: Vec<String>,
+    contract: Option<ContractVersion>,
+}
+
+/// The Cloud Controller version a report's checks judged by, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractVersion {
+    /// The v3 API version.
+    pub v3: String,
+    /// The v2 API version.
+    pub v2: String,
+    /// Why this version: a flag, a captured response that states it, or the default.
+    pub reason: String,
 }
 
 impl<W: Write> Writer<W> {
@@ -104,6 +119,7 @@ impl<W: Write> Writer<W> {
             buffered: Vec::new(),
             locate: None,
             notes: Vec::new(),
+            contract: None,
         })
     }
 
@@ -117,6 +133,22 @@ impl<W: Write> Writer<W> {
     /// and why); notes are written at the end, before the summary, and count as nothing.
     pub fn note(&mut self, text: &str) {
         self.notes.push(text.to_string());
+    }
+
+    /// Names the Cloud Controller version the checks judge by (before the first outcome):
+    /// a first line for people, a `cc_version` object in JSON, a notice on GitHub.
+    pub fn contract_version(&mut self, version: ContractVersion) -> io::Result<()> {
+        let line = format!(
+            "Cloud Controller API {} (v2 {}): {}",
+            version.v3, version.v2, version.reason
+        );
+        match self.format {
+            Format::Human => writeln!(self.out, "{line}")?,
+            Format::Github => writeln!(self.out, "::notice title=Contract version::{line}")?,
+            Format::Json | Format::Junit => {}
+        }
+        self.contract = Some(version);
+        Ok(())
     }
 
     /// Adds one outcome.
@@ -161,6 +193,13 @@ impl<W: Write> Writer<W> {
                     writeln!(self.out, "note: {note}")?;
                 }
                 if let Some(coverage) = coverage {
+                    if let Some(contract) = &self.contract {
+                        writeln!(
+                            self.out,
+                            "Coverage of the contract at Cloud Controller API {} (v2 {}):",
+                            contract.v3, contract.v2
+                        )?;
+                    }
                     self.out.write_all(coverage.table().as_bytes())?;
                 }
                 writeln!(self.out, "{}", summary.line())?;
@@ -171,6 +210,10 @@ impl<W: Write> Writer<W> {
                 if !self.notes.is_empty() {
                     let notes = serde_json::to_string(&self.notes).map_err(io::Error::other)?;
                     write!(self.out, ",\n  \"notes\": {notes}")?;
+                }
+                if let Some(contract) = &self.contract {
+                    let text = serde_json::to_string(contract).map_err(io::Error::other)?;
+                    write!(self.out, ",\n  \"cc_version\": {text}")?;
                 }
                 if let Some(coverage) = coverage {
                     let text = serde_json::to_string_pretty(&coverage.summary())

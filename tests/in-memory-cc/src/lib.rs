@@ -697,3 +697,4 @@ impl State {
 }
 
 mod operations;
+pub mod versions;

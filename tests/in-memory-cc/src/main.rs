@@ -20,6 +20,10 @@ struct Args {
     /// in front of it.
     #[arg(long)]
     public_url: Option<String>,
+    /// Pretend to be this Cloud Controller API version (e.g. `3.150.0`): the root reports
+    /// it, operations it did not have answer 404, answers leave out fields it did not send.
+    #[arg(long, value_name = "VERSION")]
+    cc_version: Option<String>,
 }
 
 #[tokio::main]
@@ -37,7 +41,16 @@ async fn main() -> std::process::ExitCode {
     // The first line of standard output is the base URL (port 0 picks a free port).
     println!("{base}");
     eprintln!("in-memory Cloud Controller on {base} (ctrl-c to stop)");
-    let app = in_memory_cc::router(args.public_url.as_deref().unwrap_or(&base), args.token);
+    let mut app = in_memory_cc::router(args.public_url.as_deref().unwrap_or(&base), args.token);
+    if let Some(version) = &args.cc_version {
+        match in_memory_cc::versions::pretend_to_be(app, version) {
+            Ok(older) => app = older,
+            Err(error) => {
+                eprintln!("error: --cc-version {version}: {error}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
     if let Err(error) = axum::serve(listener, app).await {
         eprintln!("error: {error}");
         return std::process::ExitCode::from(2);

@@ -80,6 +80,8 @@ impl Lowerer<'_> {
                 .map(|wire| Variant {
                     name: scope.claim(&naming::variant_name(wire, "Value")),
                     wire_name: wire.to_string(),
+                    doc: crate::versions::value_since(&map, wire)
+                        .map(|since| crate::versions::since_note(&since)),
                 })
                 .collect();
             return ModelKind::Enum { variants, open };
