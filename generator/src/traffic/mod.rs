@@ -7,6 +7,7 @@ pub mod check;
 pub mod coverage;
 pub mod har;
 pub mod redact;
+pub mod routes;
 pub mod trace;
 
 pub use check::{check_exchange, CheckOptions};

@@ -21,7 +21,9 @@
 //! }
 //! ```
 //!
-//! `verdict` is `valid`, `invalid` or `error`; `problem` explains an input that is not
+//! `verdict` is `valid`, `invalid`, `error` or `outside` (captured traffic on a Cloud
+//! Controller route the contract does not describe: counted per route in `outside`, and
+//! in `summary` when there are any, never a failure); `problem` explains an input that is not
 //! JSON (`invalid`) or could not be checked (`error`). `part` (`exchange`, `query`,
 //! `request`, `response`) appears for captured traffic only; `coverage` with
 //! `--coverage` only. New keys may be added; existing ones keep their meaning.
@@ -42,6 +44,14 @@ pub struct Summary {
     pub failed: usize,
     /// Inputs that could not be checked.
     pub errors: usize,
+    /// Exchanges on Cloud Controller routes the contract does not describe (in JSON only
+    /// when there are any).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub outside: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Summary {
@@ -50,6 +60,7 @@ impl Summary {
             Verdict::Valid => self.passed += 1,
             Verdict::Invalid => self.failed += 1,
             Verdict::Error => self.errors += 1,
+            Verdict::Outside => self.outside += 1,
         }
     }
 
@@ -58,6 +69,9 @@ impl Summary {
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.errors > 0 {
             line.push_str(&format!(", {} errors", self.errors));
+        }
+        if self.outside > 0 {
+            line.push_str(&format!(", {} outside the contract", self.outside));
         }
         line
     }
@@ -82,6 +96,8 @@ pub struct Writer<W: Write> {
     out: W,
     summary: Summary,
     buffered: Vec<Outcome>,
+    /// Outside-the-contract exchanges per Cloud Controller route.
+    outside: std::collections::BTreeMap<String, usize>,
 }
 
 impl<W: Write> Writer<W> {
@@ -95,13 +111,18 @@ impl<W: Write> Writer<W> {
             out,
             summary: Summary::default(),
             buffered: Vec::new(),
+            outside: Default::default(),
         })
     }
 
     /// Adds one outcome.
     pub fn outcome(&mut self, outcome: &Outcome) -> io::Result<()> {
-        let first = self.summary.passed + self.summary.failed + self.summary.errors == 0;
+        let s = self.summary;
+        let first = s.passed + s.failed + s.errors + s.outside == 0;
         self.summary.count(outcome);
+        if outcome.verdict == Verdict::Outside {
+            *self.outside.entry(outcome.targets.join("; ")).or_default() += 1;
+        }
         match self.format {
             Format::Human => self.out.write_all(human_block(outcome).as_bytes()),
             Format::Json => {
@@ -124,12 +145,19 @@ impl<W: Write> Writer<W> {
             Format::Human => {
                 if let Some(coverage) = coverage {
                     self.out.write_all(coverage.table().as_bytes())?;
+                } else if !self.outside.is_empty() {
+                    let lines = coverage::outside_lines(&self.outside);
+                    self.out.write_all(lines.as_bytes())?;
                 }
                 writeln!(self.out, "{}", summary.line())?;
             }
             Format::Json => {
                 let counts = serde_json::to_string(&summary).map_err(io::Error::other)?;
                 write!(self.out, "\n  ],\n  \"summary\": {counts}")?;
+                if !self.outside.is_empty() {
+                    let counts = serde_json::to_string(&self.outside).map_err(io::Error::other)?;
+                    write!(self.out, ",\n  \"outside\": {counts}")?;
+                }
                 if let Some(coverage) = coverage {
                     let text = serde_json::to_string_pretty(&coverage.summary())
                         .map_err(io::Error::other)?;
@@ -146,6 +174,13 @@ impl<W: Write> Writer<W> {
                 self.out.write_all(text.as_bytes())?;
             }
             Format::Github => {
+                for (route, count) in &self.outside {
+                    writeln!(
+                        self.out,
+                        "::notice title=Outside the contract::{}",
+                        escape_github(&format!("{route}: {count} exchanges on a Cloud Controller route the contract does not describe"), false)
+                    )?;
+                }
                 if let Some(coverage) = coverage {
                     let s = coverage.summary();
                     writeln!(
@@ -204,6 +239,7 @@ fn human_block(outcome: &Outcome) -> String {
         Verdict::Valid => "ok",
         Verdict::Invalid => "INVALID",
         Verdict::Error => "ERROR",
+        Verdict::Outside => "outside",
     };
     let _ = writeln!(
         out,
@@ -276,10 +312,14 @@ fn junit(outcomes: &[Outcome], summary: Summary) -> String {
     use std::fmt::Write as _;
     let total = summary.passed + summary.failed + summary.errors;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let counts = format!(
+    let total = total + summary.outside;
+    let mut counts = format!(
         "tests=\"{total}\" failures=\"{}\" errors=\"{}\"",
         summary.failed, summary.errors
     );
+    if summary.outside > 0 {
+        counts.push_str(&format!(" skipped=\"{}\"", summary.outside));
+    }
     let _ = writeln!(out, "<testsuites name=\"capi-contract\" {counts}>");
     let _ = writeln!(out, "  <testsuite name=\"capi-contract\" {counts}>");
     for outcome in outcomes {
@@ -294,6 +334,10 @@ fn junit(outcomes: &[Outcome], summary: Summary) -> String {
             }
             Verdict::Invalid => "failure",
             Verdict::Error => "error",
+            Verdict::Outside => {
+                out.push_str(">\n      <skipped message=\"outside the contract: a Cloud Controller route it does not describe\"/>\n    </testcase>\n");
+                continue;
+            }
         };
         let message = match outcome.violations.len() {
             0 => outcome.problem.clone().unwrap_or_default(),
@@ -324,7 +368,7 @@ fn escape_github(text: &str, property: bool) -> String {
 }
 
 fn github_line(outcome: &Outcome) -> String {
-    if outcome.verdict == Verdict::Valid {
+    if matches!(outcome.verdict, Verdict::Valid | Verdict::Outside) {
         return String::new();
     }
     // `file.txt:17: …` sources point at a line of a trace.

@@ -659,4 +659,5 @@ impl State {
     }
 }
 
+pub mod breakage;
 mod operations;

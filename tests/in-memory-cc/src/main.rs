@@ -15,6 +15,12 @@ struct Args {
     /// Accept only this bearer token (default: any non-empty token).
     #[arg(long)]
     token: Option<String>,
+
+    /// Test only: break every answer to matching requests, e.g.
+    /// `--break "GET /v3/processes/* /instances=-1"` (`*` matches one path segment), so a
+    /// checker can be shown to find exactly that.
+    #[arg(long = "break", value_name = "METHOD PATH POINTER=JSON")]
+    breakage: Option<in_memory_cc::breakage::Breakage>,
 }
 
 #[tokio::main]
@@ -32,7 +38,10 @@ async fn main() -> std::process::ExitCode {
     // The first line of standard output is the base URL (port 0 picks a free port).
     println!("{base}");
     eprintln!("in-memory Cloud Controller on {base} (ctrl-c to stop)");
-    let app = in_memory_cc::router(&base, args.token);
+    let mut app = in_memory_cc::router(&base, args.token);
+    if let Some(breakage) = args.breakage {
+        app = breakage.layer(app);
+    }
     if let Err(error) = axum::serve(listener, app).await {
         eprintln!("error: {error}");
         return std::process::ExitCode::from(2);
