@@ -259,3 +259,76 @@ async fn through_the_proxy_a_client_sees_the_same_answers_and_only_the_broken_on
         outcomes.len() - failed.len()
     );
 }
+
+/// One HTTP/1.1 exchange over a fresh connection: the status and the body.
+fn exchange(address: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforce_refuses_invalid_requests_with_the_cloud_controllers_envelope() {
+    let upstream = fake().await;
+    let proxy = Proxy::start(&[
+        "--upstream",
+        &upstream,
+        "--listen",
+        "127.0.0.1:0",
+        "--enforce",
+    ]);
+    let address = proxy.address;
+    let answers = tokio::task::spawn_blocking(move || {
+        let list = exchange(address, "GET", "/v3/processes?per_page=1", "");
+        let page: Value = serde_json::from_str(&list.1).unwrap();
+        let guid = page["resources"][0]["guid"].as_str().unwrap().to_string();
+        let path = format!("/v3/processes/{guid}");
+        vec![
+            exchange(address, "PATCH", &path, r#"{"command": 5}"#),
+            exchange(address, "PATCH", &path, r#"{"command": "#),
+            exchange(address, "GET", "/v3/processes?per_page=0", ""),
+            exchange(address, "PATCH", &path, r#"{"command": "rackup"}"#),
+            exchange(address, "GET", "/v3/proceses", ""),
+        ]
+    })
+    .await
+    .unwrap();
+    let stderr = proxy.stderr.clone();
+    assert_eq!(proxy.stop(), 1);
+    let errors: Vec<(u16, Value)> = answers
+        .iter()
+        .map(|(status, body)| (*status, serde_json::from_str(body).unwrap_or(Value::Null)))
+        .collect();
+    assert_eq!(
+        (errors[0].0, &errors[0].1["errors"][0]["title"]),
+        (422, &json!("CF-UnprocessableEntity"))
+    );
+    assert_eq!(errors[0].1["errors"][0]["code"], 10008);
+    assert_eq!(
+        (errors[1].0, &errors[1].1["errors"][0]["title"]),
+        (400, &json!("CF-MessageParseError"))
+    );
+    assert_eq!(
+        (errors[2].0, &errors[2].1["errors"][0]["title"]),
+        (400, &json!("CF-BadQueryParameter"))
+    );
+    // A valid request goes through; a route no Cloud Controller has is forwarded (the
+    // upstream answers it) and reported.
+    assert_eq!(answers[3].0, 200, "{:?}", answers[3]);
+    assert_eq!(answers[4].0, 404);
+    let lines = stderr.text();
+    assert!(lines.contains("nearest: GET /v3/processes"), "{lines}");
+}
