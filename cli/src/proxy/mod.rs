@@ -161,7 +161,9 @@ pub fn run_until(
     let address = listener.local_addr()?;
     let origin = format!("http://{address}");
     let client = upstream_client(args.insecure, upstream.scheme_str() == Some("https"))?;
-    let (records, mut inbox) = mpsc::channel::<har::Record>(1024);
+    // Finished exchanges wait here for the recorder: at most 64, each holding at most two
+    // bodies of `--body-cap` bytes, so memory stays bounded whatever the traffic.
+    let (records, mut inbox) = mpsc::channel::<har::Record>(64);
     let shared = Arc::new(forward::Shared {
         client,
         upstream: upstream.clone(),
