@@ -182,7 +182,8 @@ pub fn run_until(
 
     writeln!(
         io.stderr,
-        "capi-contract proxy: {origin} → {upstream} (ctrl-c to stop); {}",
+        "capi-contract proxy: {origin} → {} (ctrl-c to stop); {}",
+        args.upstream.trim_end_matches('/'),
         record::judged_at()
     )?;
     io.stderr.flush()?;
