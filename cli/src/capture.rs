@@ -32,6 +32,8 @@ pub struct Options {
     pub coverage: bool,
     /// API path prefix in captured URLs.
     pub base_path: Option<String>,
+    /// Exchanges on Cloud Controller routes the contract does not describe fail.
+    pub outside_fails: bool,
     /// Show progress on a terminal.
     pub progress: bool,
     /// Print peak memory and throughput at the end.
@@ -80,6 +82,8 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     let check_options = CheckOptions {
         strict: options.strict,
         base_path: options.base_path.clone(),
+        routes: Some(crate::routes()),
+        outside_fails: options.outside_fails,
     };
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())

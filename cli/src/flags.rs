@@ -14,6 +14,15 @@ pub enum Input {
     Payload,
 }
 
+/// What an exchange on a Cloud Controller route the contract does not describe is.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Outside {
+    /// Counted in the report, never a failure.
+    Count,
+    /// A failure, like an exchange on no route at all.
+    Fail,
+}
+
 /// A report format.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {

@@ -14,6 +14,7 @@ pub mod capture;
 pub mod check;
 pub mod codegen;
 pub mod flags;
+pub mod proxy;
 pub mod validate;
 pub mod versions;
 
@@ -48,6 +49,7 @@ pub enum Command {
     Check(check::Args),
     Codegen(codegen::Args),
     Validate(validate::Args),
+    Proxy(proxy::Args),
 }
 
 /// What a command defaults to where the user gave nothing.
@@ -65,6 +67,7 @@ impl Command {
             Command::Check(args) => check::run(args, io),
             Command::Codegen(args) => codegen::run(args, context, io),
             Command::Validate(args) => validate::run(args, io),
+            Command::Proxy(args) => proxy::run(args, io),
         }
     }
 }
@@ -164,6 +167,28 @@ pub fn version() -> &'static str {
             env!("CARGO_PKG_VERSION")
         )
     })
+}
+
+/// The Cloud Controller's routes this binary was built with (`spec/cc-routes.tsv`):
+/// what is outside the contract and what is no route at all.
+pub const EMBEDDED_ROUTES: &str = include_str!("../../spec/cc-routes.tsv");
+
+/// The embedded route table, read once.
+pub fn routes() -> std::sync::Arc<capi_generator::traffic::routes::RouteTable> {
+    use capi_generator::traffic::routes::RouteTable;
+    static ROUTES: std::sync::OnceLock<std::sync::Arc<RouteTable>> = std::sync::OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            // A test proves the embedded table reads; an unreadable one would be empty.
+            std::sync::Arc::new(RouteTable::parse(EMBEDDED_ROUTES).unwrap_or_default())
+        })
+        .clone()
+}
+
+/// The embedded contract's `info.version`: the Cloud Controller API version exchanges
+/// are judged at.
+pub fn contract_version() -> String {
+    embedded_contract_version().unwrap_or_else(|| "unknown".into())
 }
 
 fn embedded_contract_version() -> Option<String> {

@@ -10,7 +10,7 @@ use capi_generator::validate::report;
 use capi_generator::validate::{Direction, Exchange, OperationSelector, TargetSpec, Validator};
 
 use crate::capture;
-use crate::flags::{Format, Input};
+use crate::flags::{Format, Input, Outside};
 use crate::versions;
 
 /// Check payloads and captured traffic against the contract.
@@ -111,6 +111,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     base_path: Option<String>,
 
+    /// Captures: whether an exchange on a Cloud Controller route the contract does not
+    /// describe (`GET /v3/organizations`) fails the run; it is always counted, per route.
+    #[arg(long, value_enum, default_value_t = Outside::Count)]
+    outside: Outside,
+
     /// Never show a progress bar (it is shown only when standard error is a terminal).
     #[arg(long)]
     no_progress: bool,
@@ -174,6 +179,7 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
             strict: args.strict,
             coverage: args.coverage,
             base_path: args.base_path.clone(),
+            outside_fails: args.outside == Outside::Fail,
             progress: !args.no_progress,
             stats: args.stats,
             format: args.format.into(),

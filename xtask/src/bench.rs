@@ -17,6 +17,10 @@ use capi_generator::Spec;
 /// iterations, the ratio of the whole pipeline to loading alone (the floor any generator
 /// pays), the generated line counts, and `cargo check` time of each generated crate.
 ///
+/// The proxy: the same client asks the in-memory Cloud Controller directly and through
+/// `capi-contract proxy`: median and p99 latency one request at a time, what the proxy
+/// adds, and requests/s and errors with --proxy-connections at once.
+///
 /// Validation, on real Cloud Controller payloads (get process, list processes, process
 /// stats, get app): payloads/s and MB/s for parse + validate, against serde_json's parse
 /// alone on the same bytes in the same run. With --har-mb, also a HAR capture of that
@@ -37,6 +41,14 @@ pub struct Args {
     /// Also write a HAR capture of about this many megabytes and time `validate` on it.
     #[arg(long, value_name = "MB")]
     har_mb: Option<u64>,
+
+    /// The proxy's load run: connections at once (0 skips the proxy benchmark).
+    #[arg(long, default_value_t = 200)]
+    proxy_connections: usize,
+
+    /// The proxy's latency run: requests one at a time, on each side.
+    #[arg(long, default_value_t = 2000)]
+    proxy_requests: usize,
 }
 
 struct Stages {
@@ -117,6 +129,14 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
     validation(&root, io)?;
     if let Some(megabytes) = args.har_mb {
         big_capture(&root, &scratch, megabytes, io)?;
+    }
+    if args.proxy_connections > 0 {
+        let load = crate::bench_proxy::Load {
+            sequential: args.proxy_requests,
+            connections: args.proxy_connections,
+            per_connection: 50,
+        };
+        crate::bench_proxy::run(&load, io)?;
     }
     Ok(0)
 }

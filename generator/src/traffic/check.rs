@@ -2,9 +2,12 @@
 //! types are JSON where JSON is expected, the query parameters are known and well
 //! formed, and the request and response bodies satisfy their schemas.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::coverage::Coverage;
+use super::routes::{Route, RouteTable};
 use super::{is_json, redact, split_url, Exchange};
 use crate::pointer;
 use crate::spec::OperationRef;
@@ -25,6 +28,13 @@ pub struct CheckOptions {
     /// Without it, a path that matches no operation is retried without its leading
     /// segments.
     pub base_path: Option<String>,
+    /// The Cloud Controller's routes: an exchange the contract does not describe on one of
+    /// them is *outside the contract* (counted, not a finding); on none of them it is a
+    /// finding that names the nearest route. Without a table every undocumented exchange
+    /// is a finding.
+    pub routes: Option<Arc<RouteTable>>,
+    /// Outside-the-contract exchanges are findings too (`--outside fail`).
+    pub outside_fails: bool,
 }
 
 fn finding(
@@ -82,6 +92,31 @@ pub fn check_exchange(
         Err(mut undocumented) => {
             undocumented.part = "exchange".into();
             undocumented.found = format!("{} {}", exchange.method, redact::url(&path));
+            if let Some(routes) = &options.routes {
+                match cc_route(routes, &exchange.method, &path, options) {
+                    Some(route) if !options.outside_fails => {
+                        outcome.verdict = Verdict::Outside;
+                        outcome.targets.push(route.to_string());
+                        coverage.record_outside(&route.to_string());
+                        return outcome;
+                    }
+                    Some(route) => {
+                        undocumented.expected =
+                            "an operation the contract documents (--outside fail)".into();
+                        undocumented.found.push_str(&format!(
+                            " (Cloud Controller route {route}, outside the contract)"
+                        ));
+                    }
+                    None => {
+                        undocumented.expected = match routes.nearest(&exchange.method, &path) {
+                            Some(nearest) => format!(
+                                "a Cloud Controller route (nearest: {nearest}); none has this one"
+                            ),
+                            None => "a Cloud Controller route".into(),
+                        };
+                    }
+                }
+            }
             outcome.violations.push(undocumented);
             return finish(outcome);
         }
@@ -156,6 +191,106 @@ fn find_operation<'a>(
         rest = next;
     }
     first
+}
+
+/// The Cloud Controller route an undocumented exchange is on, trying the path as the
+/// operations are tried (base path stripped, or leading segments dropped).
+fn cc_route<'a>(
+    routes: &'a RouteTable,
+    method: &str,
+    path: &str,
+    options: &CheckOptions,
+) -> Option<&'a Route> {
+    if let Some(base) = &options.base_path {
+        let stripped = path
+            .strip_prefix(base.trim_end_matches('/'))
+            .unwrap_or(path);
+        return routes.find(method, stripped);
+    }
+    let mut rest = path;
+    loop {
+        if let Some(route) = routes.find(method, rest) {
+            return Some(route);
+        }
+        rest = &rest[rest.get(1..)?.find('/')? + 1..];
+    }
+}
+
+/// Why a proxy refuses a request in `--enforce` mode: the Cloud Controller's own error
+/// for it (status, `code`, `title`, `detail`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// 400 or 422.
+    pub status: u16,
+    /// The Cloud Controller error code (10005, 1001, 10008).
+    pub code: u32,
+    /// `CF-BadQueryParameter`, `CF-MessageParseError` or `CF-UnprocessableEntity`.
+    pub title: String,
+    /// The violations, one sentence.
+    pub detail: String,
+}
+
+/// Checks the request half of an exchange (query parameters and body) of a documented
+/// operation; the error a Cloud Controller would answer when it breaks the contract.
+/// Requests the contract does not describe are never refused.
+pub fn refusal(
+    validator: &Validator,
+    exchange: &Exchange,
+    options: &CheckOptions,
+) -> Option<Refusal> {
+    let (path, _) = split_url(&exchange.url);
+    let operation = find_operation(validator.operations(), &exchange.method, &path, options)
+        .ok()?
+        .clone();
+    let describe = |violations: &[Violation]| {
+        violations
+            .iter()
+            .map(|v| {
+                let at = if v.pointer.is_empty() {
+                    "(root)"
+                } else {
+                    &v.pointer
+                };
+                format!("{at}: expected {}, found {}", v.expected, v.found)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut query = Vec::new();
+    check_query(validator, &operation, &exchange.query, &mut query);
+    if !query.is_empty() {
+        return Some(Refusal {
+            status: 400,
+            code: 10005,
+            title: "CF-BadQueryParameter".into(),
+            detail: format!("The query parameter is invalid: {}", describe(&query)),
+        });
+    }
+    let mut body = Vec::new();
+    check_request(validator, &operation, exchange, &mut body);
+    if body.is_empty() {
+        return None;
+    }
+    Some(
+        if body
+            .iter()
+            .any(|v| v.found.starts_with("a body that is not JSON"))
+        {
+            Refusal {
+                status: 400,
+                code: 1001,
+                title: "CF-MessageParseError".into(),
+                detail: format!("Request invalid due to parse error: {}", describe(&body)),
+            }
+        } else {
+            Refusal {
+                status: 422,
+                code: 10008,
+                title: "CF-UnprocessableEntity".into(),
+                detail: describe(&body),
+            }
+        },
+    )
 }
 
 /// A parameter of an operation, as the checks need it.

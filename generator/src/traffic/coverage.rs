@@ -14,6 +14,8 @@ pub struct Coverage {
     /// `(method, path)` → documented status keys, in spec order.
     documented: Vec<((String, String), Vec<String>)>,
     seen: BTreeSet<(String, String, String)>,
+    /// `METHOD /template` of Cloud Controller routes outside the contract → exchanges.
+    outside: BTreeMap<String, usize>,
 }
 
 /// Coverage figures, for the JSON report.
@@ -29,6 +31,8 @@ pub struct Summary {
     pub operations_documented: usize,
     /// `METHOD /path status` of each documented response never seen.
     pub never_seen: Vec<String>,
+    /// Exchanges per Cloud Controller route the contract does not describe.
+    pub outside: BTreeMap<String, usize>,
 }
 
 impl Coverage {
@@ -49,6 +53,7 @@ impl Coverage {
         Coverage {
             documented,
             seen: BTreeSet::new(),
+            outside: BTreeMap::new(),
         }
     }
 
@@ -58,9 +63,18 @@ impl Coverage {
             .insert((method.to_string(), path.to_string(), status.to_string()));
     }
 
+    /// Records an exchange on a Cloud Controller route outside the contract
+    /// (`METHOD /template`).
+    pub fn record_outside(&mut self, route: &str) {
+        *self.outside.entry(route.to_string()).or_default() += 1;
+    }
+
     /// Adds what another coverage saw (for parallel workers).
     pub fn merge(&mut self, other: Coverage) {
         self.seen.extend(other.seen);
+        for (route, count) in other.outside {
+            *self.outside.entry(route).or_default() += count;
+        }
     }
 
     /// The figures.
@@ -89,6 +103,7 @@ impl Coverage {
             operations_seen,
             operations_documented: self.documented.len(),
             never_seen,
+            outside: self.outside.clone(),
         }
     }
 
@@ -123,6 +138,9 @@ impl Coverage {
         for ((path, method), cells) in by_operation {
             let _ = writeln!(out, "  {method:<6} {path:<width$}  {cells}");
         }
+        if !self.outside.is_empty() {
+            out.push_str(&outside_lines(&self.outside));
+        }
         let s = self.summary();
         let percent = |a: usize, b: usize| {
             if b == 0 {
@@ -143,4 +161,18 @@ impl Coverage {
         );
         out
     }
+}
+
+/// Per-route counts of exchanges outside the contract, as report lines.
+pub fn outside_lines(outside: &BTreeMap<String, usize>) -> String {
+    let total: usize = outside.values().sum();
+    let width = outside.keys().map(String::len).max().unwrap_or(0);
+    let mut out = format!(
+        "outside the contract (Cloud Controller routes it does not describe): {total} exchanges on {} routes\n",
+        outside.len()
+    );
+    for (route, count) in outside {
+        let _ = writeln!(out, "  {route:<width$}  {count}");
+    }
+    out
 }

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod har;
 pub mod notes;
 pub mod redact;
+pub mod routes;
 pub mod trace;
 
 pub use check::{check_exchange, CheckOptions};

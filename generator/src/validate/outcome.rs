@@ -17,6 +17,9 @@ pub enum Verdict {
     Invalid,
     /// It could not be checked (unreadable file, spec schema that does not compile).
     Error,
+    /// Captured traffic on a Cloud Controller route the contract does not describe: not
+    /// checked, counted, never a failure (unless asked: `--outside fail`).
+    Outside,
 }
 
 /// The result of checking one input.

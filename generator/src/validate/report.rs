@@ -22,7 +22,9 @@
 //! }
 //! ```
 //!
-//! `verdict` is `valid`, `invalid` or `error`; `problem` explains an input that is not
+//! `verdict` is `valid`, `invalid`, `error` or `outside` (captured traffic on a Cloud
+//! Controller route the contract does not describe: counted per route in `outside`, and
+//! in `summary` when there are any, never a failure); `problem` explains an input that is not
 //! JSON (`invalid`) or could not be checked (`error`). `part` (`exchange`, `query`,
 //! `request`, `response`) appears for captured traffic only; `coverage` with
 //! `--coverage` only; `notes` (words about a capture as a whole, such as bodies it does
@@ -47,6 +49,14 @@ pub struct Summary {
     pub failed: usize,
     /// Inputs that could not be checked.
     pub errors: usize,
+    /// Exchanges on Cloud Controller routes the contract does not describe (in JSON only
+    /// when there are any).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub outside: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Summary {
@@ -55,6 +65,7 @@ impl Summary {
             Verdict::Valid => self.passed += 1,
             Verdict::Invalid => self.failed += 1,
             Verdict::Error => self.errors += 1,
+            Verdict::Outside => self.outside += 1,
         }
     }
 
@@ -63,6 +74,9 @@ impl Summary {
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.errors > 0 {
             line.push_str(&format!(", {} errors", self.errors));
+        }
+        if self.outside > 0 {
+            line.push_str(&format!(", {} outside the contract", self.outside));
         }
         line
     }
@@ -93,6 +107,8 @@ pub struct Writer<W: Write> {
     locate: Option<Locator>,
     notes: Vec<String>,
     contract: Option<ContractVersion>,
+    /// Outside-the-contract exchanges per Cloud Controller route.
+    outside: std::collections::BTreeMap<String, usize>,
 }
 
 /// The Cloud Controller version a report's checks judged by, and why.
@@ -120,6 +136,7 @@ impl<W: Write> Writer<W> {
             locate: None,
             notes: Vec::new(),
             contract: None,
+            outside: Default::default(),
         })
     }
 
@@ -167,8 +184,12 @@ impl<W: Write> Writer<W> {
             }
             _ => outcome,
         };
-        let first = self.summary.passed + self.summary.failed + self.summary.errors == 0;
+        let s = self.summary;
+        let first = s.passed + s.failed + s.errors + s.outside == 0;
         self.summary.count(outcome);
+        if outcome.verdict == Verdict::Outside {
+            *self.outside.entry(outcome.targets.join("; ")).or_default() += 1;
+        }
         match self.format {
             Format::Human => self.out.write_all(human_block(outcome).as_bytes()),
             Format::Json => {
@@ -201,6 +222,9 @@ impl<W: Write> Writer<W> {
                         )?;
                     }
                     self.out.write_all(coverage.table().as_bytes())?;
+                } else if !self.outside.is_empty() {
+                    let lines = coverage::outside_lines(&self.outside);
+                    self.out.write_all(lines.as_bytes())?;
                 }
                 writeln!(self.out, "{}", summary.line())?;
             }
@@ -214,6 +238,10 @@ impl<W: Write> Writer<W> {
                 if let Some(contract) = &self.contract {
                     let text = serde_json::to_string(contract).map_err(io::Error::other)?;
                     write!(self.out, ",\n  \"cc_version\": {text}")?;
+                }
+                if !self.outside.is_empty() {
+                    let counts = serde_json::to_string(&self.outside).map_err(io::Error::other)?;
+                    write!(self.out, ",\n  \"outside\": {counts}")?;
                 }
                 if let Some(coverage) = coverage {
                     let text = serde_json::to_string_pretty(&coverage.summary())
@@ -236,6 +264,13 @@ impl<W: Write> Writer<W> {
                         self.out,
                         "::warning title=Capture::{}",
                         escape_github(note, false)
+                    )?;
+                }
+                for (route, count) in &self.outside {
+                    writeln!(
+                        self.out,
+                        "::notice title=Outside the contract::{}",
+                        escape_github(&format!("{route}: {count} exchanges on a Cloud Controller route the contract does not describe"), false)
                     )?;
                 }
                 if let Some(coverage) = coverage {
@@ -296,6 +331,7 @@ fn human_block(outcome: &Outcome) -> String {
         Verdict::Valid => "ok",
         Verdict::Invalid => "INVALID",
         Verdict::Error => "ERROR",
+        Verdict::Outside => "outside",
     };
     let _ = writeln!(
         out,
@@ -374,10 +410,14 @@ fn junit(outcomes: &[Outcome], summary: Summary, notes: &[String]) -> String {
     use std::fmt::Write as _;
     let total = summary.passed + summary.failed + summary.errors;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let counts = format!(
+    let total = total + summary.outside;
+    let mut counts = format!(
         "tests=\"{total}\" failures=\"{}\" errors=\"{}\"",
         summary.failed, summary.errors
     );
+    if summary.outside > 0 {
+        counts.push_str(&format!(" skipped=\"{}\"", summary.outside));
+    }
     let _ = writeln!(out, "<testsuites name=\"capi-contract\" {counts}>");
     let _ = writeln!(out, "  <testsuite name=\"capi-contract\" {counts}>");
     for outcome in outcomes {
@@ -392,6 +432,10 @@ fn junit(outcomes: &[Outcome], summary: Summary, notes: &[String]) -> String {
             }
             Verdict::Invalid => "failure",
             Verdict::Error => "error",
+            Verdict::Outside => {
+                out.push_str(">\n      <skipped message=\"outside the contract: a Cloud Controller route it does not describe\"/>\n    </testcase>\n");
+                continue;
+            }
         };
         let message = match outcome.violations.len() {
             0 => outcome.problem.clone().unwrap_or_default(),
@@ -429,7 +473,7 @@ fn escape_github(text: &str, property: bool) -> String {
 }
 
 fn github_line(outcome: &Outcome) -> String {
-    if outcome.verdict == Verdict::Valid {
+    if matches!(outcome.verdict, Verdict::Valid | Verdict::Outside) {
         return String::new();
     }
     // `file.txt:17: …` sources point at a line of a trace.

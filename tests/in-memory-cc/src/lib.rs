@@ -696,5 +696,6 @@ impl State {
     }
 }
 
+pub mod breakage;
 mod operations;
 pub mod versions;

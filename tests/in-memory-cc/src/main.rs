@@ -24,6 +24,11 @@ struct Args {
     /// it, operations it did not have answer 404, answers leave out fields it did not send.
     #[arg(long, value_name = "VERSION")]
     cc_version: Option<String>,
+    /// Test only: break every answer to matching requests, e.g.
+    /// `--break "GET /v3/processes/* /instances=-1"` (`*` matches one path segment), so a
+    /// checker can be shown to find exactly that.
+    #[arg(long = "break", value_name = "METHOD PATH POINTER=JSON")]
+    breakage: Option<in_memory_cc::breakage::Breakage>,
 }
 
 #[tokio::main]
@@ -50,6 +55,9 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(2);
             }
         }
+    }
+    if let Some(breakage) = args.breakage {
+        app = breakage.layer(app);
     }
     if let Err(error) = axum::serve(listener, app).await {
         eprintln!("error: {error}");
