@@ -43,7 +43,7 @@ free_port() {
 cargo build --quiet --package in-memory-cc --package capi-contract
 proxy_port=$(free_port)
 public="http://127.0.0.1:$proxy_port"
-target/debug/in-memory-cc --listen 127.0.0.1:0 --public-url "$public" > "$work/cc.log" 2>&1 &
+target/debug/in-memory-cc --listen 127.0.0.1:0 --external-url "$public" > "$work/cc.log" 2>&1 &
 server=$!
 wait_for "$work/cc.log" '^http://'
 upstream=$(head -n 1 "$work/cc.log")

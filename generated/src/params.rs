@@ -90,8 +90,7 @@ impl QueryValue for super::support::Uuid {
         self.0.clone()
     }
 }
-/// Percent-encodes a value: everything but unreserved characters, so a comma
-/// inside a value becomes `%2C` and cannot split a comma-delimited list.
+/// Percent-encodes a value: everything but unreserved characters.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
@@ -103,6 +102,49 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
+}
+/// Escapes an item of a comma-delimited list before it is encoded with the rest:
+/// `%` and `,` become `%25` and `%2C`, so that the server's unescape of each item
+/// (after decoding the query and splitting it on commas) gives the item back. A
+/// comma inside a value thus travels as `%252C`, as the Cloud Controller reads it.
+pub fn escape_item(value: &str) -> String {
+    value.replace('%', "%25").replace(',', "%2C")
+}
+/// Splits a decoded list value as the Cloud Controller does (on `/,\s*/`).
+pub fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',')
+        .enumerate()
+        .map(|(i, item)| {
+            if i == 0 {
+                item
+            } else {
+                item.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
+            }
+        })
+}
+/// Decodes `%XX` escapes only (a list item after splitting: `+` stays `+`).
+pub fn unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).and_then(|b| hex(*b)),
+            bytes.get(i + 2).and_then(|b| hex(*b)),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.
 pub fn encode_name(name: &str) -> String {
@@ -327,35 +369,35 @@ impl ListProcessesQuery {
         if let Some(values) = &self.guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("guids"), joined.join(",")));
         }
         if let Some(values) = &self.types {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("types"), joined.join(",")));
         }
         if let Some(values) = &self.app_guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("app_guids"), joined.join(",")));
         }
         if let Some(values) = &self.space_guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("space_guids"), joined.join(",")));
         }
         if let Some(values) = &self.organization_guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("organization_guids"), joined.join(",")));
         }
@@ -374,14 +416,14 @@ impl ListProcessesQuery {
         if let Some(values) = &self.embed {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("embed"), joined.join(",")));
         }
         if let Some(values) = &self.created_ats {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("created_ats"), joined.join(",")));
         }
@@ -400,7 +442,7 @@ impl ListProcessesQuery {
         if let Some(values) = &self.updated_ats {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("updated_ats"), joined.join(",")));
         }
@@ -432,41 +474,41 @@ impl ListProcessesQuery {
             let name = decode(name);
             match name.as_str() {
                 "guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
                 }
                 "types" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
                 }
                 "app_guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.app_guids = Some(
                         parsed.map_err(|e| format!("{}: {e}", "app_guids"))?,
                     );
                 }
                 "space_guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.space_guids = Some(
                         parsed.map_err(|e| format!("{}: {e}", "space_guids"))?,
                     );
                 }
                 "organization_guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.organization_guids = Some(
                         parsed.map_err(|e| format!("{}: {e}", "organization_guids"))?,
@@ -493,16 +535,16 @@ impl ListProcessesQuery {
                     query.label_selector = Some(parsed);
                 }
                 "embed" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
                 }
                 "created_ats" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.created_ats = Some(
                         parsed.map_err(|e| format!("{}: {e}", "created_ats"))?,
@@ -529,9 +571,9 @@ impl ListProcessesQuery {
                     query.created_ats_gte = Some(parsed);
                 }
                 "updated_ats" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.updated_ats = Some(
                         parsed.map_err(|e| format!("{}: {e}", "updated_ats"))?,
@@ -593,7 +635,7 @@ impl GetProcessQuery {
         if let Some(values) = &self.embed {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("embed"), joined.join(",")));
         }
@@ -613,9 +655,9 @@ impl GetProcessQuery {
             let name = decode(name);
             match name.as_str() {
                 "embed" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
                 }
@@ -766,14 +808,14 @@ impl ListAppProcessesQuery {
         if let Some(values) = &self.guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("guids"), joined.join(",")));
         }
         if let Some(values) = &self.types {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("types"), joined.join(",")));
         }
@@ -792,14 +834,14 @@ impl ListAppProcessesQuery {
         if let Some(values) = &self.embed {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("embed"), joined.join(",")));
         }
         if let Some(values) = &self.created_ats {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("created_ats"), joined.join(",")));
         }
@@ -818,7 +860,7 @@ impl ListAppProcessesQuery {
         if let Some(values) = &self.updated_ats {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("updated_ats"), joined.join(",")));
         }
@@ -850,16 +892,16 @@ impl ListAppProcessesQuery {
             let name = decode(name);
             match name.as_str() {
                 "guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
                 }
                 "types" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
                 }
@@ -884,16 +926,16 @@ impl ListAppProcessesQuery {
                     query.label_selector = Some(parsed);
                 }
                 "embed" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
                 }
                 "created_ats" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.created_ats = Some(
                         parsed.map_err(|e| format!("{}: {e}", "created_ats"))?,
@@ -920,9 +962,9 @@ impl ListAppProcessesQuery {
                     query.created_ats_gte = Some(parsed);
                 }
                 "updated_ats" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.updated_ats = Some(
                         parsed.map_err(|e| format!("{}: {e}", "updated_ats"))?,
@@ -984,7 +1026,7 @@ impl GetAppProcessQuery {
         if let Some(values) = &self.embed {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("embed"), joined.join(",")));
         }
@@ -1004,9 +1046,9 @@ impl GetAppProcessQuery {
             let name = decode(name);
             match name.as_str() {
                 "embed" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
                 }
@@ -1188,35 +1230,35 @@ impl ListAppsQuery {
         if let Some(values) = &self.guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("guids"), joined.join(",")));
         }
         if let Some(values) = &self.names {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("names"), joined.join(",")));
         }
         if let Some(values) = &self.space_guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("space_guids"), joined.join(",")));
         }
         if let Some(values) = &self.organization_guids {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("organization_guids"), joined.join(",")));
         }
         if let Some(values) = &self.stacks {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("stacks"), joined.join(",")));
         }
@@ -1238,14 +1280,14 @@ impl ListAppsQuery {
         if let Some(values) = &self.include {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("include"), joined.join(",")));
         }
         if let Some(values) = &self.created_ats {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("created_ats"), joined.join(",")));
         }
@@ -1264,7 +1306,7 @@ impl ListAppsQuery {
         if let Some(values) = &self.updated_ats {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("updated_ats"), joined.join(",")));
         }
@@ -1296,41 +1338,41 @@ impl ListAppsQuery {
             let name = decode(name);
             match name.as_str() {
                 "guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
                 }
                 "names" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.names = Some(parsed.map_err(|e| format!("{}: {e}", "names"))?);
                 }
                 "space_guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.space_guids = Some(
                         parsed.map_err(|e| format!("{}: {e}", "space_guids"))?,
                     );
                 }
                 "organization_guids" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.organization_guids = Some(
                         parsed.map_err(|e| format!("{}: {e}", "organization_guids"))?,
                     );
                 }
                 "stacks" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.stacks = Some(
                         parsed.map_err(|e| format!("{}: {e}", "stacks"))?,
@@ -1362,18 +1404,18 @@ impl ListAppsQuery {
                     query.lifecycle_type = Some(parsed);
                 }
                 "include" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.include = Some(
                         parsed.map_err(|e| format!("{}: {e}", "include"))?,
                     );
                 }
                 "created_ats" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.created_ats = Some(
                         parsed.map_err(|e| format!("{}: {e}", "created_ats"))?,
@@ -1400,9 +1442,9 @@ impl ListAppsQuery {
                     query.created_ats_gte = Some(parsed);
                 }
                 "updated_ats" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.updated_ats = Some(
                         parsed.map_err(|e| format!("{}: {e}", "updated_ats"))?,
@@ -1464,7 +1506,7 @@ impl GetAppQuery {
         if let Some(values) = &self.include {
             let joined: Vec<String> = values
                 .iter()
-                .map(|v| encode(&v.query_value()))
+                .map(|v| encode(&escape_item(&v.query_value())))
                 .collect();
             pairs.push((encode_name("include"), joined.join(",")));
         }
@@ -1484,9 +1526,9 @@ impl GetAppQuery {
             let name = decode(name);
             match name.as_str() {
                 "include" => {
-                    let parsed: Result<Vec<_>, String> = value
-                        .split(',')
-                        .map(|v| FromQueryValue::from_query_value(&decode(v)))
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
                         .collect();
                     query.include = Some(
                         parsed.map_err(|e| format!("{}: {e}", "include"))?,

@@ -18,8 +18,11 @@ pub struct RequestContext {
 /// A request the stub refuses before the implementation runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// No acceptable credentials (401).
+    /// No credentials were sent (401 `CF-NotAuthenticated`).
     Unauthenticated,
+    /// Credentials were sent but not accepted (401 `CF-InvalidAuthToken`, which
+    /// clients' token-refresh logic looks for).
+    InvalidToken,
     /// An unknown query parameter or a value that does not parse (400).
     BadQuery(String),
     /// A body that is not JSON (400).
@@ -27,16 +30,37 @@ pub enum Refusal {
     /// A JSON body that does not fit the operation: unknown fields, wrong types,
     /// missing fields (422). The detail names the field.
     InvalidBody(String),
-    /// A body over the size limit (413).
+    /// A body over the size limit (413); the connection is closed after the answer.
     TooLarge(usize),
-    /// A path parameter that does not parse (404).
+    /// A body that stalled past the read timeout (408); the connection is closed.
+    Timeout(std::time::Duration),
+    /// A request line and headers over the limit (431); the connection is closed.
+    HeadersTooLarge(usize),
+    /// An unknown route or method, or a path parameter that does not parse (404).
     NotFound,
 }
-/// How the stub authenticates and refuses.
+impl Refusal {
+    /// Whether the connection is closed after this answer (the rest of the request
+    /// was not, or not all, read).
+    pub fn closes(&self) -> bool {
+        matches!(
+            self, Refusal::TooLarge(_) | Refusal::Timeout(_) |
+            Refusal::HeadersTooLarge(_)
+        )
+    }
+}
+/// How the stub authenticates, limits and refuses.
 #[derive(Clone)]
 pub struct Options {
-    /// The largest request body read, in bytes.
+    /// The largest request body read, in bytes (413 above).
     pub body_limit: usize,
+    /// How much of an oversized body is read and dropped before the 413 is sent, so
+    /// that the client reads the answer instead of a reset.
+    pub drain_limit: usize,
+    /// How long a request body may stall between two reads (408 after).
+    pub read_timeout: std::time::Duration,
+    /// The largest request line and header section, in bytes (431 above).
+    pub header_limit: usize,
     /// Decides who is calling from the request headers; `None` refuses with 401.
     pub authenticate: std::sync::Arc<Authenticate>,
     /// Renders a refusal.
@@ -49,10 +73,14 @@ pub type Authenticate = dyn Fn(
 /// The refusal renderer, given the request path and the refusal.
 pub type Refuse = dyn Fn(&str, Refusal) -> axum::response::Response + Send + Sync;
 impl Default for Options {
-    /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
+    /// A 1 MiB body limit (up to 64 MiB drained), a 30 s read timeout, a 64 KiB
+    /// header limit, any non-empty bearer token, and Cloud Controller error bodies.
     fn default() -> Self {
         Options {
             body_limit: 1 << 20,
+            drain_limit: 64 << 20,
+            read_timeout: std::time::Duration::from_secs(30),
+            header_limit: 64 << 10,
             authenticate: std::sync::Arc::new(bearer_token),
             refuse: std::sync::Arc::new(cloud_controller_refusal),
         }
@@ -77,6 +105,9 @@ pub fn cloud_controller_refusal(
     let (status, code, title, detail) = match refusal {
         Refusal::Unauthenticated => {
             (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string())
+        }
+        Refusal::InvalidToken => {
+            (401, 1000, "CF-InvalidAuthToken", "Invalid Auth Token".to_string())
         }
         Refusal::BadQuery(detail) => {
             (
@@ -103,6 +134,24 @@ pub fn cloud_controller_refusal(
                 format!("The request body is larger than {limit} bytes"),
             )
         }
+        Refusal::Timeout(after) => {
+            (
+                408,
+                10004,
+                "CF-InvalidRequest",
+                format!(
+                    "The request body was not received within {} ms", after.as_millis()
+                ),
+            )
+        }
+        Refusal::HeadersTooLarge(limit) => {
+            (
+                431,
+                10004,
+                "CF-InvalidRequest",
+                format!("The request headers are larger than {limit} bytes"),
+            )
+        }
         Refusal::NotFound => (404, 10000, "CF-NotFound", "Unknown request".to_string()),
     };
     let body = if path.starts_with("/v2/") {
@@ -116,13 +165,96 @@ pub fn cloud_controller_refusal(
     };
     json(status, &body, None)
 }
+/// Renders a refusal with the configured renderer; refusals that leave the
+/// request unread close the connection after the answer.
+fn refuse(options: &Options, path: &str, refusal: Refusal) -> axum::response::Response {
+    let closes = refusal.closes();
+    let mut response = (options.refuse)(path, refusal);
+    if closes {
+        response
+            .headers_mut()
+            .insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+    }
+    response
+}
+/// The request line and headers over `header_limit`, if they are.
+fn oversized_head(
+    request: &axum::extract::Request,
+    options: &Options,
+) -> Option<Refusal> {
+    let size = request.uri().to_string().len()
+        + request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum::<usize>();
+    (size > options.header_limit)
+        .then_some(Refusal::HeadersTooLarge(options.header_limit))
+}
+/// Reads the request body within the limits: over `body_limit` (declared or
+/// counted) is `TooLarge`, after draining up to `drain_limit`; a stall longer than
+/// `read_timeout` between two reads is `Timeout`.
+#[allow(dead_code)]
+async fn read_bytes(
+    request: axum::extract::Request,
+    options: &Options,
+) -> Result<Vec<u8>, Refusal> {
+    use http_body_util::BodyExt;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut over = declared.is_some_and(|n| n > options.body_limit as u64);
+    let mut body = request.into_body();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        match tokio::time::timeout(options.read_timeout, body.frame()).await {
+            Err(_) if over => break,
+            Err(_) => return Err(Refusal::Timeout(options.read_timeout)),
+            Ok(None) => break,
+            Ok(Some(Err(error))) if !over => {
+                return Err(Refusal::MalformedBody(error.to_string()));
+            }
+            Ok(Some(Err(_))) => break,
+            Ok(Some(Ok(frame))) => {
+                let Ok(data) = frame.into_data() else { continue };
+                seen = seen.saturating_add(data.len());
+                over |= seen > options.body_limit;
+                if over {
+                    if seen > options.drain_limit {
+                        break;
+                    }
+                } else {
+                    bytes.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+    if over {
+        return Err(Refusal::TooLarge(options.body_limit));
+    }
+    Ok(bytes)
+}
 /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
-/// is unprocessable, with serde's message (which names the field).
+/// is unprocessable, with serde's message (which names the field). No body, where
+/// the body is optional, reads as `{}` (a Cloud Controller coalesces it so).
 #[allow(dead_code)]
 fn read_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     object: bool,
+    optional: bool,
 ) -> Result<T, Refusal> {
+    let bytes: &[u8] = if optional && object && bytes.iter().all(u8::is_ascii_whitespace)
+    {
+        b"{}"
+    } else {
+        bytes
+    };
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| Refusal::MalformedBody(e.to_string()))?;
     if object && !value.is_object() {
@@ -4229,7 +4361,22 @@ pub fn router<S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps
             "/v3/processes/{guid}/stats",
             axum::routing::MethodRouter::new().get(handle_get_process_stats::<S>),
         )
+        .fallback(unknown_route::<S>)
+        .method_not_allowed_fallback(unknown_route::<S>)
         .with_state(state)
+}
+/// An unknown route or method: 404 `CF-NotFound`, as a Cloud Controller answers.
+async fn unknown_route<
+    S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
+>(
+    axum::extract::State(state): axum::extract::State<State<S>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let uri_path = request.uri().path().to_string();
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
+    refuse(&state.options, &uri_path, Refusal::NotFound)
 }
 async fn handle_get_root<
     S: Send + Sync + 'static + Apps + Jobs + Processes + Root + V2Apps,
@@ -4243,7 +4390,9 @@ async fn handle_get_root<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let context = RequestContext::default();
     axum::response::IntoResponse::into_response(state.service.get_root(context).await)
 }
@@ -4259,7 +4408,9 @@ async fn handle_get_v3_root<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let context = RequestContext::default();
     axum::response::IntoResponse::into_response(state.service.get_v3_root(context).await)
 }
@@ -4275,9 +4426,19 @@ async fn handle_get_job<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4286,7 +4447,7 @@ async fn handle_get_job<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4294,7 +4455,7 @@ async fn handle_get_job<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_job(context, guid).await,
@@ -4312,22 +4473,32 @@ async fn handle_list_processes<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match ListProcessesQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     axum::response::IntoResponse::into_response(
         state.service.list_processes(context, query).await,
@@ -4345,20 +4516,30 @@ async fn handle_get_process<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match GetProcessQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4367,7 +4548,7 @@ async fn handle_get_process<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4375,7 +4556,7 @@ async fn handle_get_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_process(context, guid, query).await,
@@ -4393,9 +4574,19 @@ async fn handle_update_process<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4404,7 +4595,7 @@ async fn handle_update_process<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4412,28 +4603,24 @@ async fn handle_update_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::ProcessUpdate = match read_body(&bytes, true) {
+    let body: super::models::ProcessUpdate = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.update_process(context, guid, body).await,
@@ -4451,9 +4638,19 @@ async fn handle_scale_process<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4462,7 +4659,7 @@ async fn handle_scale_process<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4470,28 +4667,24 @@ async fn handle_scale_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::ProcessScale = match read_body(&bytes, true) {
+    let body: super::models::ProcessScale = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.scale_process(context, guid, body).await,
@@ -4509,9 +4702,19 @@ async fn handle_get_process_stats<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4520,7 +4723,7 @@ async fn handle_get_process_stats<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4528,7 +4731,7 @@ async fn handle_get_process_stats<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_process_stats(context, guid).await,
@@ -4546,9 +4749,19 @@ async fn handle_terminate_process_instance<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4557,7 +4770,7 @@ async fn handle_terminate_process_instance<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4565,7 +4778,7 @@ async fn handle_terminate_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let index: i32 = match path
         .iter()
@@ -4573,7 +4786,7 @@ async fn handle_terminate_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.terminate_process_instance(context, guid, index).await,
@@ -4591,9 +4804,19 @@ async fn handle_list_process_instances<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4602,7 +4825,7 @@ async fn handle_list_process_instances<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4610,7 +4833,7 @@ async fn handle_list_process_instances<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.list_process_instances(context, guid).await,
@@ -4628,22 +4851,32 @@ async fn handle_list_app_processes<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match ListAppProcessesQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4652,7 +4885,7 @@ async fn handle_list_app_processes<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4660,7 +4893,7 @@ async fn handle_list_app_processes<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.list_app_processes(context, guid, query).await,
@@ -4678,22 +4911,32 @@ async fn handle_get_app_process<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match GetAppProcessQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4702,7 +4945,7 @@ async fn handle_get_app_process<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4710,7 +4953,7 @@ async fn handle_get_app_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -4718,7 +4961,7 @@ async fn handle_get_app_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_process(context, guid, r#type, query).await,
@@ -4736,9 +4979,19 @@ async fn handle_update_app_process<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4747,7 +5000,7 @@ async fn handle_update_app_process<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4755,7 +5008,7 @@ async fn handle_update_app_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -4763,28 +5016,24 @@ async fn handle_update_app_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::ProcessUpdate = match read_body(&bytes, true) {
+    let body: super::models::ProcessUpdate = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.update_app_process(context, guid, r#type, body).await,
@@ -4802,9 +5051,19 @@ async fn handle_scale_app_process<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4813,7 +5072,7 @@ async fn handle_scale_app_process<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4821,7 +5080,7 @@ async fn handle_scale_app_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -4829,28 +5088,24 @@ async fn handle_scale_app_process<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::ProcessScale = match read_body(&bytes, true) {
+    let body: super::models::ProcessScale = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.scale_app_process(context, guid, r#type, body).await,
@@ -4868,9 +5123,19 @@ async fn handle_get_app_process_stats<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4879,7 +5144,7 @@ async fn handle_get_app_process_stats<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4887,7 +5152,7 @@ async fn handle_get_app_process_stats<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -4895,7 +5160,7 @@ async fn handle_get_app_process_stats<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_process_stats(context, guid, r#type).await,
@@ -4913,9 +5178,19 @@ async fn handle_terminate_app_process_instance<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -4924,7 +5199,7 @@ async fn handle_terminate_app_process_instance<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -4932,7 +5207,7 @@ async fn handle_terminate_app_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let r#type: String = match path
         .iter()
@@ -4940,7 +5215,7 @@ async fn handle_terminate_app_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let index: i32 = match path
         .iter()
@@ -4948,7 +5223,7 @@ async fn handle_terminate_app_process_instance<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.terminate_app_process_instance(context, guid, r#type, index).await,
@@ -4966,20 +5241,30 @@ async fn handle_list_apps<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match ListAppsQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     axum::response::IntoResponse::into_response(
         state.service.list_apps(context, query).await,
@@ -4997,30 +5282,36 @@ async fn handle_create_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::AppCreate = match read_body(&bytes, true) {
+    let body: super::models::AppCreate = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.create_app(context, body).await,
@@ -5038,20 +5329,30 @@ async fn handle_get_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match GetAppQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5060,7 +5361,7 @@ async fn handle_get_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5068,7 +5369,7 @@ async fn handle_get_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app(context, guid, query).await,
@@ -5086,9 +5387,19 @@ async fn handle_delete_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5097,7 +5408,7 @@ async fn handle_delete_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5105,7 +5416,7 @@ async fn handle_delete_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.delete_app(context, guid).await,
@@ -5123,9 +5434,19 @@ async fn handle_update_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5134,7 +5455,7 @@ async fn handle_update_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5142,28 +5463,24 @@ async fn handle_update_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::AppUpdate = match read_body(&bytes, true) {
+    let body: super::models::AppUpdate = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.update_app(context, guid, body).await,
@@ -5181,9 +5498,19 @@ async fn handle_start_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5192,7 +5519,7 @@ async fn handle_start_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5200,7 +5527,7 @@ async fn handle_start_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.start_app(context, guid).await,
@@ -5218,9 +5545,19 @@ async fn handle_stop_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5229,7 +5566,7 @@ async fn handle_stop_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5237,7 +5574,7 @@ async fn handle_stop_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.stop_app(context, guid).await,
@@ -5255,9 +5592,19 @@ async fn handle_restart_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5266,7 +5613,7 @@ async fn handle_restart_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5274,7 +5621,7 @@ async fn handle_restart_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.restart_app(context, guid).await,
@@ -5292,9 +5639,19 @@ async fn handle_clear_app_buildpack_cache<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5303,7 +5660,7 @@ async fn handle_clear_app_buildpack_cache<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5311,7 +5668,7 @@ async fn handle_clear_app_buildpack_cache<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.clear_app_buildpack_cache(context, guid).await,
@@ -5329,9 +5686,19 @@ async fn handle_get_app_env<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5340,7 +5707,7 @@ async fn handle_get_app_env<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5348,7 +5715,7 @@ async fn handle_get_app_env<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_env(context, guid).await,
@@ -5366,9 +5733,19 @@ async fn handle_get_app_environment_variables<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5377,7 +5754,7 @@ async fn handle_get_app_environment_variables<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5385,7 +5762,7 @@ async fn handle_get_app_environment_variables<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_environment_variables(context, guid).await,
@@ -5403,9 +5780,19 @@ async fn handle_update_app_environment_variables<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5414,7 +5801,7 @@ async fn handle_update_app_environment_variables<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5422,31 +5809,28 @@ async fn handle_update_app_environment_variables<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let body: super::models::AppEnvironmentVariablesUpdate = match read_body(
         &bytes,
         true,
+        true,
     ) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.update_app_environment_variables(context, guid, body).await,
@@ -5464,9 +5848,19 @@ async fn handle_get_app_permissions<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5475,7 +5869,7 @@ async fn handle_get_app_permissions<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5483,7 +5877,7 @@ async fn handle_get_app_permissions<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_permissions(context, guid).await,
@@ -5501,9 +5895,19 @@ async fn handle_get_app_ssh_enabled<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5512,7 +5916,7 @@ async fn handle_get_app_ssh_enabled<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5520,7 +5924,7 @@ async fn handle_get_app_ssh_enabled<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_ssh_enabled(context, guid).await,
@@ -5538,9 +5942,19 @@ async fn handle_list_app_features<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5549,7 +5963,7 @@ async fn handle_list_app_features<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5557,7 +5971,7 @@ async fn handle_list_app_features<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.list_app_features(context, guid).await,
@@ -5575,9 +5989,19 @@ async fn handle_get_app_feature<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5586,7 +6010,7 @@ async fn handle_get_app_feature<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5594,7 +6018,7 @@ async fn handle_get_app_feature<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let name: String = match path
         .iter()
@@ -5602,7 +6026,7 @@ async fn handle_get_app_feature<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_feature(context, guid, name).await,
@@ -5620,9 +6044,19 @@ async fn handle_update_app_feature<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5631,7 +6065,7 @@ async fn handle_update_app_feature<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5639,7 +6073,7 @@ async fn handle_update_app_feature<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let name: String = match path
         .iter()
@@ -5647,28 +6081,24 @@ async fn handle_update_app_feature<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::AppFeatureUpdate = match read_body(&bytes, true) {
+    let body: super::models::AppFeatureUpdate = match read_body(&bytes, true, true) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.update_app_feature(context, guid, name, body).await,
@@ -5686,9 +6116,19 @@ async fn handle_get_app_current_droplet_relationship<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5697,7 +6137,7 @@ async fn handle_get_app_current_droplet_relationship<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5705,7 +6145,7 @@ async fn handle_get_app_current_droplet_relationship<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_current_droplet_relationship(context, guid).await,
@@ -5723,9 +6163,19 @@ async fn handle_set_app_current_droplet<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5734,7 +6184,7 @@ async fn handle_set_app_current_droplet<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5742,28 +6192,28 @@ async fn handle_set_app_current_droplet<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::ToOneRelationshipRequest = match read_body(&bytes, true) {
+    let body: super::models::ToOneRelationshipRequest = match read_body(
+        &bytes,
+        true,
+        true,
+    ) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.set_app_current_droplet(context, guid, body).await,
@@ -5781,9 +6231,19 @@ async fn handle_get_app_current_droplet<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5792,7 +6252,7 @@ async fn handle_get_app_current_droplet<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5800,7 +6260,7 @@ async fn handle_get_app_current_droplet<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.get_app_current_droplet(context, guid).await,
@@ -5818,43 +6278,49 @@ async fn handle_v2_create_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match V2CreateAppQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::V2AppCreate = match read_body(&bytes, true) {
+    let body: super::models::V2AppCreate = match read_body(&bytes, true, false) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.v2_create_app(context, query, body).await,
@@ -5872,20 +6338,30 @@ async fn handle_v2_get_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match V2GetAppQuery::parse(request.uri().query().unwrap_or_default()) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5894,7 +6370,7 @@ async fn handle_v2_get_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5902,7 +6378,7 @@ async fn handle_v2_get_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     axum::response::IntoResponse::into_response(
         state.service.v2_get_app(context, guid, query).await,
@@ -5920,22 +6396,32 @@ async fn handle_v2_update_app<
 ) -> axum::response::Response {
     let _ = (&raw_path, &request);
     let uri_path = request.uri().path().to_string();
-    let _ = &uri_path;
+    if let Some(refusal) = oversized_head(&request, &state.options) {
+        return refuse(&state.options, &uri_path, refusal);
+    }
     let Some(context) = (state.options.authenticate)(request.headers()) else {
-        return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+        let refusal = if request
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            Refusal::InvalidToken
+        } else {
+            Refusal::Unauthenticated
+        };
+        return refuse(&state.options, &uri_path, refusal);
     };
     let query = match V2UpdateAppQuery::parse(
         request.uri().query().unwrap_or_default(),
     ) {
         Ok(query) => query,
         Err(detail) => {
-            return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail));
+            return refuse(&state.options, &uri_path, Refusal::BadQuery(detail));
         }
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&query, "", &mut problems);
     if !problems.is_empty() {
-        return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+        return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
     }
     let path: Vec<(String, String)> = match &raw_path {
         Ok(params) => {
@@ -5944,7 +6430,7 @@ async fn handle_v2_update_app<
                 .map(|(name, value)| (name.to_string(), value.to_string()))
                 .collect()
         }
-        Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
     let guid: String = match path
         .iter()
@@ -5952,28 +6438,24 @@ async fn handle_v2_update_app<
         .map(|(_, value)| value.parse())
     {
         Some(Ok(value)) => value,
-        _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+        _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
     };
-    let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit)
-        .await
-    {
+    let bytes = match read_bytes(request, &state.options).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (state
-                .options
-                .refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit));
-        }
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
-    let body: super::models::V2AppUpdate = match read_body(&bytes, true) {
+    let body: super::models::V2AppUpdate = match read_body(&bytes, true, false) {
         Ok(body) => body,
-        Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+        Err(refusal) => return refuse(&state.options, &uri_path, refusal),
     };
     let mut problems: Vec<String> = Vec::new();
     Check::check(&body, "", &mut problems);
     if !problems.is_empty() {
-        return (state
-            .options
-            .refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+        return refuse(
+            &state.options,
+            &uri_path,
+            Refusal::InvalidBody(problems.join("; ")),
+        );
     }
     axum::response::IntoResponse::into_response(
         state.service.v2_update_app(context, guid, query, body).await,

@@ -213,6 +213,9 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     /// The JSON request body's type, if the operation takes one.
     pub request_body: Option<TypeRef>,
+    /// Whether the request body is `required`; an optional object body that is absent
+    /// reads as `{}` in the server stub.
+    pub request_body_required: bool,
     /// Documented responses, in status order.
     pub responses: Vec<Response>,
     /// Whether a caller must authenticate (the operation's or the document's `security`

@@ -226,14 +226,14 @@ async fn the_client_calls_every_operation_and_every_answer_conforms() {
         (201, 4, 256)
     );
     let deleted = call!(delete_app(&new_app));
-    let job = deleted
-        .location
-        .as_deref()
-        .and_then(|l| l.rsplit('/').next())
-        .expect("a 202 names its job")
-        .to_string();
-    call!(get_job(&job));
-    call!(get_root());
+    let job = deleted.location.unwrap();
+    let job = call!(get_job(job.rsplit('/').next().unwrap()));
+    assert_eq!(job.body.operation, "app.delete");
+    let root = call!(get_root());
+    assert_eq!(
+        root.body.links.cloud_controller_v3.href,
+        format!("{base}/v3")
+    );
     call!(get_v3_root());
 
     let every: Vec<&str> = cf_capi::operations::ALL.iter().map(|o| o.id).collect();
@@ -423,6 +423,22 @@ async fn the_stub_refuses_bad_requests_the_way_a_cloud_controller_does() {
                 "{detail_has:?} not in {body}"
             );
         }
+        // An unknown route or method is 404 CF-NotFound in the envelope; a refused token
+        // is CF-InvalidAuthToken, not CF-NotAuthenticated; no body is `{}`.
+        for (method, path) in [("GET", "/v3/no-such-thing"), ("DELETE", "/v3/processes")] {
+            let (got, body) = raw(&base2, &request(method, path, true, ""));
+            assert_eq!((got, title(&body)), (404, "CF-NotFound".to_string()), "{method} {path}");
+            assert_eq!(body.pointer("/errors/0/code"), Some(&json!(10000)));
+        }
+        let wrong = "GET /v3/apps HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: bearer \r\n\r\n";
+        let (got, body) = raw(&base2, wrong);
+        assert_eq!((got, title(&body)), (401, "CF-InvalidAuthToken".to_string()));
+        assert_eq!(body.pointer("/errors/0/code"), Some(&json!(1000)));
+        let (_, list) = raw(&base2, &request("GET", "/v3/processes?types=web&per_page=1", true, ""));
+        let web = list.pointer("/resources/0/guid").and_then(Value::as_str).unwrap().to_string();
+        let path = format!("/v3/processes/{web}/actions/scale");
+        let (got, body) = raw(&base2, &format!("POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: bearer t\r\nContent-Length: 0\r\n\r\n"));
+        assert_eq!((got, body["guid"].as_str()), (202, Some(web.as_str())), "scale with no body is a no-op");
         let (got, body) = raw(&base2, &request("PUT", "/v2/apps/x", false, "{}"));
         assert_eq!(
             (got, body["error_code"].as_str()),

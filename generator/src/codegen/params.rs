@@ -1,6 +1,8 @@
 //! Emitting the `params` module: a struct per operation holding its query and header
 //! parameters, written (`pairs`) and read (`parse`) exactly as the Cloud Controller does:
-//! comma-delimited lists, commas inside values percent-encoded, `created_ats[gt]` names.
+//! comma-delimited lists read by decoding the query, then splitting on commas, then
+//! unescaping each item (so a comma inside a value travels as `%252C`), `created_ats[gt]`
+//! names.
 //! The client writes them; the server stub reads them.
 
 use proc_macro2::TokenStream;
@@ -134,7 +136,7 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
             match (strip_nullable(&p.ty), p.comma_delimited) {
                 (TypeRef::List(_), true) => quote! {
                     if let Some(values) = &self.#field {
-                        let joined: Vec<String> = values.iter().map(|v| encode(&v.query_value())).collect();
+                        let joined: Vec<String> = values.iter().map(|v| encode(&escape_item(&v.query_value()))).collect();
                         pairs.push((encode_name(#wire), joined.join(",")));
                     }
                 },
@@ -172,8 +174,9 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
         match (strip_nullable(&p.ty), p.comma_delimited) {
             (TypeRef::List(_), true) => quote! {
                 #wire => {
+                    let decoded = decode(value);
                     let parsed: Result<Vec<_>, String> =
-                        value.split(',').map(|v| FromQueryValue::from_query_value(&decode(v))).collect();
+                        split_list(&decoded).map(|v| FromQueryValue::from_query_value(&unescape(v))).collect();
                     query.#field = Some(parsed.map_err(|e| format!("{}: {e}", #wire))?);
                 }
             },
@@ -299,8 +302,7 @@ fn support() -> TokenStream {
         impl QueryValue for super::support::DateTime { fn query_value(&self) -> String { self.0.clone() } }
         impl QueryValue for super::support::Uuid { fn query_value(&self) -> String { self.0.clone() } }
 
-        /// Percent-encodes a value: everything but unreserved characters, so a comma
-        /// inside a value becomes `%2C` and cannot split a comma-delimited list.
+        /// Percent-encodes a value: everything but unreserved characters.
         pub fn encode(value: &str) -> String {
             let mut out = String::with_capacity(value.len());
             for byte in value.bytes() {
@@ -310,6 +312,42 @@ fn support() -> TokenStream {
                 }
             }
             out
+        }
+
+        /// Escapes an item of a comma-delimited list before it is encoded with the rest:
+        /// `%` and `,` become `%25` and `%2C`, so that the server's unescape of each item
+        /// (after decoding the query and splitting it on commas) gives the item back. A
+        /// comma inside a value thus travels as `%252C`, as the Cloud Controller reads it.
+        pub fn escape_item(value: &str) -> String {
+            value.replace('%', "%25").replace(',', "%2C")
+        }
+
+        /// Splits a decoded list value as the Cloud Controller does (on `/,\s*/`).
+        pub fn split_list(text: &str) -> impl Iterator<Item = &str> {
+            text.split(',').enumerate().map(|(i, item)| {
+                if i == 0 { item } else { item.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']) }
+            })
+        }
+
+        /// Decodes `%XX` escapes only (a list item after splitting: `+` stays `+`).
+        pub fn unescape(text: &str) -> String {
+            let bytes = text.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (bytes[i], bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
+                    (b'%', Some(high), Some(low)) => {
+                        out.push((high * 16 + low) as u8);
+                        i += 3;
+                    }
+                    (byte, _, _) => {
+                        out.push(byte);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
         }
 
         /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.

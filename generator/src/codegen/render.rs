@@ -40,7 +40,7 @@ pub fn cargo_toml(name: &str, source: &str, standalone: bool) -> String {
          # The async client (on reqwest with rustls).\n\
          client = [\"dep:reqwest\"]\n\
          # The axum server stub.\n\
-         server = [\"dep:axum\", \"dep:fancy-regex\"]\n\
+         server = [\"dep:axum\", \"dep:fancy-regex\", \"dep:tokio\", \"dep:http-body-util\"]\n\
          \n\
          [dependencies]\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
@@ -48,6 +48,8 @@ pub fn cargo_toml(name: &str, source: &str, standalone: bool) -> String {
          reqwest = {{ version = \"0.13\", default-features = false, features = [\"rustls\", \"json\"], optional = true }}\n\
          axum = {{ version = \"0.8\", default-features = false, features = [\"http1\", \"tokio\"], optional = true }}\n\
          fancy-regex = {{ version = \"0.19\", optional = true }}\n\
+         tokio = {{ version = \"1\", features = [\"time\"], optional = true }}\n\
+         http-body-util = {{ version = \"0.1\", optional = true }}\n\
          {workspace}"
     )
 }

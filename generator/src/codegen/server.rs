@@ -119,7 +119,21 @@ pub fn generate(api: &Api) -> TokenStream {
             let state = State { service, options: std::sync::Arc::new(options) };
             axum::Router::new()
                 #( #routes )*
+                .fallback(unknown_route::<S>)
+                .method_not_allowed_fallback(unknown_route::<S>)
                 .with_state(state)
+        }
+
+        /// An unknown route or method: 404 `CF-NotFound`, as a Cloud Controller answers.
+        async fn unknown_route<S: #bound>(
+            axum::extract::State(state): axum::extract::State<State<S>>,
+            request: axum::extract::Request,
+        ) -> axum::response::Response {
+            let uri_path = request.uri().path().to_string();
+            if let Some(refusal) = oversized_head(&request, &state.options) {
+                return refuse(&state.options, &uri_path, refusal);
+            }
+            refuse(&state.options, &uri_path, Refusal::NotFound)
         }
 
         #( #handlers )*
@@ -221,7 +235,12 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
     let authenticate = if operation.secured {
         quote! {
             let Some(context) = (state.options.authenticate)(request.headers()) else {
-                return (state.options.refuse)(&uri_path, Refusal::Unauthenticated);
+                let refusal = if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
+                    Refusal::InvalidToken
+                } else {
+                    Refusal::Unauthenticated
+                };
+                return refuse(&state.options, &uri_path, refusal);
             };
         }
     } else {
@@ -231,12 +250,12 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
         quote! {
             let query = match #q::parse(request.uri().query().unwrap_or_default()) {
                 Ok(query) => query,
-                Err(detail) => return (state.options.refuse)(&uri_path, Refusal::BadQuery(detail)),
+                Err(detail) => return refuse(&state.options, &uri_path, Refusal::BadQuery(detail)),
             };
             let mut problems: Vec<String> = Vec::new();
             Check::check(&query, "", &mut problems);
             if !problems.is_empty() {
-                return (state.options.refuse)(&uri_path, Refusal::BadQuery(problems.join("; ")));
+                return refuse(&state.options, &uri_path, Refusal::BadQuery(problems.join("; ")));
             }
         }
     });
@@ -248,7 +267,7 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
         quote! {
             let #argument: #ty = match path.iter().find(|(name, _)| *name == #wire).map(|(_, value)| value.parse()) {
                 Some(Ok(value)) => value,
-                _ => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+                _ => return refuse(&state.options, &uri_path, Refusal::NotFound),
             };
         }
     });
@@ -272,18 +291,19 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
                 let mut problems: Vec<String> = Vec::new();
                 Check::check(&body, "", &mut problems);
                 if !problems.is_empty() {
-                    return (state.options.refuse)(&uri_path, Refusal::InvalidBody(problems.join("; ")));
+                    return refuse(&state.options, &uri_path, Refusal::InvalidBody(problems.join("; ")));
                 }
             }
         });
+        let optional = !operation.request_body_required;
         quote! {
-            let bytes = match axum::body::to_bytes(request.into_body(), state.options.body_limit).await {
+            let bytes = match read_bytes(request, &state.options).await {
                 Ok(bytes) => bytes,
-                Err(_) => return (state.options.refuse)(&uri_path, Refusal::TooLarge(state.options.body_limit)),
+                Err(refusal) => return refuse(&state.options, &uri_path, refusal),
             };
-            let body: #ty = match read_body(&bytes, #object) {
+            let body: #ty = match read_body(&bytes, #object, #optional) {
                 Ok(body) => body,
-                Err(refusal) => return (state.options.refuse)(&uri_path, refusal),
+                Err(refusal) => return refuse(&state.options, &uri_path, refusal),
             };
             #body_check
         }
@@ -293,7 +313,7 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
         quote! {
             let path: Vec<(String, String)> = match &raw_path {
                 Ok(params) => params.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect(),
-                Err(_) => return (state.options.refuse)(&uri_path, Refusal::NotFound),
+                Err(_) => return refuse(&state.options, &uri_path, Refusal::NotFound),
             };
         }
     });
@@ -306,7 +326,9 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
             // Some operations read neither the path nor the request.
             let _ = (&raw_path, &request);
             let uri_path = request.uri().path().to_string();
-            let _ = &uri_path;
+            if let Some(refusal) = oversized_head(&request, &state.options) {
+                return refuse(&state.options, &uri_path, refusal);
+            }
             #authenticate
             #query
             #path_extract
@@ -331,8 +353,11 @@ fn support() -> TokenStream {
         /// A request the stub refuses before the implementation runs.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum Refusal {
-            /// No acceptable credentials (401).
+            /// No credentials were sent (401 `CF-NotAuthenticated`).
             Unauthenticated,
+            /// Credentials were sent but not accepted (401 `CF-InvalidAuthToken`, which
+            /// clients' token-refresh logic looks for).
+            InvalidToken,
             /// An unknown query parameter or a value that does not parse (400).
             BadQuery(String),
             /// A body that is not JSON (400).
@@ -340,17 +365,36 @@ fn support() -> TokenStream {
             /// A JSON body that does not fit the operation: unknown fields, wrong types,
             /// missing fields (422). The detail names the field.
             InvalidBody(String),
-            /// A body over the size limit (413).
+            /// A body over the size limit (413); the connection is closed after the answer.
             TooLarge(usize),
-            /// A path parameter that does not parse (404).
+            /// A body that stalled past the read timeout (408); the connection is closed.
+            Timeout(std::time::Duration),
+            /// A request line and headers over the limit (431); the connection is closed.
+            HeadersTooLarge(usize),
+            /// An unknown route or method, or a path parameter that does not parse (404).
             NotFound,
         }
 
-        /// How the stub authenticates and refuses.
+        impl Refusal {
+            /// Whether the connection is closed after this answer (the rest of the request
+            /// was not, or not all, read).
+            pub fn closes(&self) -> bool {
+                matches!(self, Refusal::TooLarge(_) | Refusal::Timeout(_) | Refusal::HeadersTooLarge(_))
+            }
+        }
+
+        /// How the stub authenticates, limits and refuses.
         #[derive(Clone)]
         pub struct Options {
-            /// The largest request body read, in bytes.
+            /// The largest request body read, in bytes (413 above).
             pub body_limit: usize,
+            /// How much of an oversized body is read and dropped before the 413 is sent, so
+            /// that the client reads the answer instead of a reset.
+            pub drain_limit: usize,
+            /// How long a request body may stall between two reads (408 after).
+            pub read_timeout: std::time::Duration,
+            /// The largest request line and header section, in bytes (431 above).
+            pub header_limit: usize,
             /// Decides who is calling from the request headers; `None` refuses with 401.
             pub authenticate: std::sync::Arc<Authenticate>,
             /// Renders a refusal.
@@ -364,10 +408,14 @@ fn support() -> TokenStream {
         pub type Refuse = dyn Fn(&str, Refusal) -> axum::response::Response + Send + Sync;
 
         impl Default for Options {
-            /// A 1 MiB body limit, any non-empty bearer token, and Cloud Controller v3 error bodies.
+            /// A 1 MiB body limit (up to 64 MiB drained), a 30 s read timeout, a 64 KiB
+            /// header limit, any non-empty bearer token, and Cloud Controller error bodies.
             fn default() -> Self {
                 Options {
                     body_limit: 1 << 20,
+                    drain_limit: 64 << 20,
+                    read_timeout: std::time::Duration::from_secs(30),
+                    header_limit: 64 << 10,
                     authenticate: std::sync::Arc::new(bearer_token),
                     refuse: std::sync::Arc::new(cloud_controller_refusal),
                 }
@@ -387,10 +435,13 @@ fn support() -> TokenStream {
         pub fn cloud_controller_refusal(path: &str, refusal: Refusal) -> axum::response::Response {
             let (status, code, title, detail) = match refusal {
                 Refusal::Unauthenticated => (401, 10002, "CF-NotAuthenticated", "Authentication error".to_string()),
+                Refusal::InvalidToken => (401, 1000, "CF-InvalidAuthToken", "Invalid Auth Token".to_string()),
                 Refusal::BadQuery(detail) => (400, 10005, "CF-BadQueryParameter", format!("The query parameter is invalid: {detail}")),
                 Refusal::MalformedBody(detail) => (400, 1001, "CF-MessageParseError", format!("Request invalid due to parse error: {detail}")),
                 Refusal::InvalidBody(detail) => (422, 10008, "CF-UnprocessableEntity", detail),
                 Refusal::TooLarge(limit) => (413, 10004, "CF-InvalidRequest", format!("The request body is larger than {limit} bytes")),
+                Refusal::Timeout(after) => (408, 10004, "CF-InvalidRequest", format!("The request body was not received within {} ms", after.as_millis())),
+                Refusal::HeadersTooLarge(limit) => (431, 10004, "CF-InvalidRequest", format!("The request headers are larger than {limit} bytes")),
                 Refusal::NotFound => (404, 10000, "CF-NotFound", "Unknown request".to_string()),
             };
             let body = if path.starts_with("/v2/") {
@@ -401,11 +452,74 @@ fn support() -> TokenStream {
             json(status, &body, None)
         }
 
-        /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
-        /// is unprocessable, with serde's message (which names the field).
+        /// Renders a refusal with the configured renderer; refusals that leave the
+        /// request unread close the connection after the answer.
+        fn refuse(options: &Options, path: &str, refusal: Refusal) -> axum::response::Response {
+            let closes = refusal.closes();
+            let mut response = (options.refuse)(path, refusal);
+            if closes {
+                response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+            }
+            response
+        }
+
+        /// The request line and headers over `header_limit`, if they are.
+        fn oversized_head(request: &axum::extract::Request, options: &Options) -> Option<Refusal> {
+            let size = request.uri().to_string().len()
+                + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
+            (size > options.header_limit).then_some(Refusal::HeadersTooLarge(options.header_limit))
+        }
+
+        /// Reads the request body within the limits: over `body_limit` (declared or
+        /// counted) is `TooLarge`, after draining up to `drain_limit`; a stall longer than
+        /// `read_timeout` between two reads is `Timeout`.
         // Unused by APIs without request bodies.
         #[allow(dead_code)]
-        fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8], object: bool) -> Result<T, Refusal> {
+        async fn read_bytes(request: axum::extract::Request, options: &Options) -> Result<Vec<u8>, Refusal> {
+            use http_body_util::BodyExt;
+            let declared = request
+                .headers()
+                .get(axum::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let mut over = declared.is_some_and(|n| n > options.body_limit as u64);
+            let mut body = request.into_body();
+            let mut bytes = Vec::new();
+            let mut seen = 0usize;
+            loop {
+                match tokio::time::timeout(options.read_timeout, body.frame()).await {
+                    Err(_) if over => break,
+                    Err(_) => return Err(Refusal::Timeout(options.read_timeout)),
+                    Ok(None) => break,
+                    Ok(Some(Err(error))) if !over => return Err(Refusal::MalformedBody(error.to_string())),
+                    Ok(Some(Err(_))) => break,
+                    Ok(Some(Ok(frame))) => {
+                        let Ok(data) = frame.into_data() else { continue };
+                        seen = seen.saturating_add(data.len());
+                        over |= seen > options.body_limit;
+                        if over {
+                            if seen > options.drain_limit {
+                                break;
+                            }
+                        } else {
+                            bytes.extend_from_slice(&data);
+                        }
+                    }
+                }
+            }
+            if over {
+                return Err(Refusal::TooLarge(options.body_limit));
+            }
+            Ok(bytes)
+        }
+
+        /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
+        /// is unprocessable, with serde's message (which names the field). No body, where
+        /// the body is optional, reads as `{}` (a Cloud Controller coalesces it so).
+        // Unused by APIs without request bodies.
+        #[allow(dead_code)]
+        fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8], object: bool, optional: bool) -> Result<T, Refusal> {
+            let bytes: &[u8] = if optional && object && bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
             let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Refusal::MalformedBody(e.to_string()))?;
             if object && !value.is_object() {
                 return Err(Refusal::InvalidBody("the request body must be a JSON object".into()));

@@ -2,34 +2,85 @@
 //! processes held in memory with the semantics of `../shared/docs/capi-reference.md` —
 //! scale answers 202, `command: null` reverts to the detected command, a label set to
 //! `null` is deleted, terminating an index out of range is 404 "Instance not found",
-//! stats have one entry per instance, lists paginate with `next`/`previous` links and
-//! redact `command`, and `PUT /v2/apps/{guid}` updates the web process.
+//! stats have one entry per instance, lists filter, order and page over the stored
+//! records with `next`/`previous` links that repeat the query, and `PUT /v2/apps/{guid}`
+//! updates the web process.
 //!
 //! It is what the end-to-end tests run against, and what users run (`in-memory-cc
 //! --listen 127.0.0.1:9022`) to test Cloud Foundry tooling without a foundation.
+//!
+//! Reads share a read lock and writes take a write lock; no lock is held while an answer
+//! is rendered to JSON: a handler copies the `Arc`s of the records it shows and lets go.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
-use cf_capi::models::{
-    self as m, AppCreate, AppEnvironmentVariablesUpdate, AppFeatureUpdate, AppUpdate,
-    ErrorEnvelope, MetadataUpdate, ProcessScale, ProcessUpdate, ToOneRelationshipRequest,
-    V2AppCreate, V2AppUpdate,
-};
-use cf_capi::params::*;
+use cf_capi::models::{self as m, ErrorEnvelope, MetadataUpdate};
 use cf_capi::server::{self, *};
 use cf_capi::Tristate;
 use serde_json::{json, Value};
 
+pub mod breakage;
+pub mod list;
+mod operations;
+pub mod versions;
+
+/// How an in-memory Cloud Controller is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The URL its links start with (`--external-url`, else the listen address).
+    pub base: String,
+    /// Accept only this bearer token (else any non-empty one).
+    pub token: Option<String>,
+    /// Generated apps loaded at start (each with a web, a worker and a clock process).
+    pub seed: usize,
+    /// The largest request body read, in bytes (413 above).
+    pub body_limit: usize,
+    /// How long a request body may stall between reads (408 after).
+    pub read_timeout: Duration,
+    /// The largest header section, in bytes (431 above).
+    pub header_limit: usize,
+}
+
+impl Config {
+    /// The defaults of the generated router's options, links on `base`.
+    pub fn new(base: &str) -> Config {
+        let options = Options::default();
+        Config {
+            base: base.trim_end_matches('/').to_string(),
+            token: None,
+            seed: 0,
+            body_limit: options.body_limit,
+            read_timeout: options.read_timeout,
+            header_limit: options.header_limit,
+        }
+    }
+}
+
 /// The router of an in-memory Cloud Controller whose links start with `base`, accepting
 /// only `token` when one is given (else any non-empty bearer token).
 pub fn router(base: &str, token: Option<String>) -> axum::Router {
-    let mut options = Options::default();
-    if let Some(token) = token {
+    let mut config = Config::new(base);
+    config.token = token;
+    router_with(&config)
+}
+
+/// The router of an in-memory Cloud Controller set up by `config`.
+pub fn router_with(config: &Config) -> axum::Router {
+    let mut options = Options {
+        body_limit: config.body_limit,
+        read_timeout: config.read_timeout,
+        header_limit: config.header_limit,
+        ..Options::default()
+    };
+    if let Some(token) = config.token.clone() {
         options.authenticate =
             Arc::new(move |headers| bearer_token(headers).filter(|c| c.token == token));
     }
-    server::router(Arc::new(Controller::seeded(base)), options)
+    let controller = Controller::seeded(&config.base);
+    controller.seed(config.seed);
+    server::router(Arc::new(controller), options)
         .layer(axum::middleware::from_fn(break_when_asked))
 }
 
@@ -72,23 +123,24 @@ async fn break_when_asked(
 /// Apps and processes in memory.
 pub struct Controller {
     base: String,
-    state: Mutex<State>,
+    state: RwLock<State>,
 }
 
+/// Records in creation order (the Cloud Controller's default `id` order), with guid
+/// indexes.
 #[derive(Default)]
 struct State {
-    apps: BTreeMap<String, App>,
-    processes: BTreeMap<String, Process>,
-    /// Jobs by guid: the operation and when it ran. Work runs at once, so every job is
-    /// `COMPLETE` when it can first be read.
-    jobs: BTreeMap<String, Job>,
+    apps: BTreeMap<u64, Arc<App>>,
+    app_ids: HashMap<String, u64>,
+    processes: BTreeMap<u64, Arc<Process>>,
+    process_ids: HashMap<String, u64>,
+    /// An app's processes, in creation order.
+    by_app: HashMap<String, Vec<u64>>,
+    jobs: HashMap<String, Job>,
+    /// Seconds since 2026-01-01T00:00:00Z; every change is a new second.
     clock: u64,
-}
-
-#[derive(Clone)]
-struct Job {
-    operation: String,
-    at: String,
+    /// The last id handed out (record ids and guids).
+    ids: u64,
 }
 
 #[derive(Clone)]
@@ -96,7 +148,7 @@ struct App {
     guid: String,
     name: String,
     started: bool,
-    space: String,
+    space: &'static Space,
     lifecycle: Value,
     env: BTreeMap<String, Value>,
     metadata: Metadata,
@@ -104,6 +156,21 @@ struct App {
     droplet: Option<String>,
     created: String,
     updated: String,
+}
+
+impl App {
+    fn state(&self) -> &'static str {
+        if self.started {
+            "STARTED"
+        } else {
+            "STOPPED"
+        }
+    }
+
+    /// The stack of a buildpack app (`stacks` filters only those).
+    fn buildpack_stack(&self) -> Option<Option<&str>> {
+        (self.lifecycle["type"] == "buildpack").then(|| self.lifecycle["data"]["stack"].as_str())
+    }
 }
 
 #[derive(Clone, Default)]
@@ -136,6 +203,7 @@ impl Probe {
 struct Process {
     guid: String,
     app: String,
+    space: &'static Space,
     kind: String,
     command: Option<String>,
     detected_command: String,
@@ -152,6 +220,48 @@ struct Process {
     version: String,
 }
 
+/// An asynchronous job; the in-memory controller finishes every job at once.
+#[derive(Clone)]
+struct Job {
+    guid: String,
+    operation: &'static str,
+    /// The app it worked on, when that app still exists.
+    app: Option<String>,
+    created: String,
+}
+
+/// A space (and its organisation) the controller knows.
+#[derive(Debug)]
+struct Space {
+    guid: &'static str,
+    name: &'static str,
+    org: &'static str,
+    org_name: &'static str,
+    created: &'static str,
+}
+
+/// The spaces apps may be created in: `space` in `org`, and `other-space` in `other-org`.
+static SPACES: [Space; 2] = [
+    Space {
+        guid: "2f35885d-0c9d-4423-83ad-fd05066f8576",
+        name: "space",
+        org: "0d1a7bd5-8f1c-4b5e-9a6d-3f2e1c0b9a87",
+        org_name: "org",
+        created: "2025-12-31T00:00:00Z",
+    },
+    Space {
+        guid: "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+        name: "other-space",
+        org: "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9",
+        org_name: "other-org",
+        created: "2025-12-31T00:00:01Z",
+    },
+];
+
+fn space(guid: &str) -> Option<&'static Space> {
+    SPACES.iter().find(|s| s.guid == guid)
+}
+
 /// The v3 API version this controller reports in its root document.
 const API_VERSION: &str = "3.228.0";
 
@@ -160,9 +270,6 @@ const V2_API_VERSION: &str = "2.293.0";
 
 /// The most instances the space quota allows a process.
 const INSTANCE_LIMIT: i32 = 1000;
-
-/// The one space this controller knows.
-const SPACE: &str = "2f35885d-0c9d-4423-83ad-fd05066f8576";
 
 const FEATURES: [(&str, &str); 4] = [
     ("ssh", "Enable SSHing into the app."),
@@ -196,6 +303,14 @@ fn unprocessable(detail: &str) -> ErrorEnvelope {
     error(10008, "CF-UnprocessableEntity", detail)
 }
 
+fn bad_query(detail: &str) -> ErrorEnvelope {
+    error(
+        10005,
+        "CF-BadQueryParameter",
+        &format!("The query parameter is invalid: {detail}"),
+    )
+}
+
 fn v2_not_found(guid: &str) -> m::V2Error {
     typed(
         json!({"code": 100004, "description": format!("The app could not be found: {guid}"), "error_code": "CF-AppNotFound"}),
@@ -225,34 +340,72 @@ fn tristate<T: Clone>(target: &mut Option<T>, change: &Tristate<T>) {
     }
 }
 
+/// `YYYY-MM-DDThh:mm:ssZ` for a number of seconds after 2026-01-01T00:00:00Z.
+fn timestamp(seconds: u64) -> String {
+    // Days to a civil date (Howard Hinnant's algorithm), from 1970-01-01.
+    let days = 20_454 + (seconds / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let second = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second / 3600,
+        second / 60 % 60,
+        second % 60
+    )
+}
+
 impl Controller {
-    /// A controller with two seeded apps: `web-app` (started, with a web and a worker
-    /// process) and `stopped-app`.
+    /// A controller with two seeded apps in `space`: `web-app` (started, with a web and
+    /// a worker process) and `stopped-app`.
     pub fn seeded(base: &str) -> Controller {
         let controller = Controller {
             base: base.trim_end_matches('/').to_string(),
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
         };
         {
-            let mut state = controller.lock();
-            let space = SPACE.to_string();
-            let web = state.create_app("web-app", &space, None);
-            state.apps.get_mut(&web).into_iter().for_each(|a| {
+            let mut state = controller.write();
+            let web = state.create_app("web-app", &SPACES[0], None);
+            state.change_app(&web, |a| {
                 a.started = true;
                 a.droplet = Some("585bc3c1-3743-497d-88b0-403ad6b56d16".into());
                 a.env.insert("RAILS_ENV".into(), json!("production"));
             });
             state.create_process(&web, "worker", 2);
-            let stopped = state.create_app("stopped-app", &space, None);
-            let _ = stopped;
+            state.create_app("stopped-app", &SPACES[0], None);
         }
         controller
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Loads `count` generated apps, `seed-00001`…, alternately in the two spaces, each
+    /// with a web, a worker and a clock process and a `group` label (`g0`…`g9`).
+    pub fn seed(&self, count: usize) {
+        let mut state = self.write();
+        for n in 1..=count {
+            let guid = state.create_app(&format!("seed-{n:05}"), &SPACES[n % 2], None);
+            state.change_app(&guid, |a| {
+                a.metadata
+                    .labels
+                    .insert("group".into(), format!("g{}", n % 10));
+            });
+            state.create_process(&guid, "worker", 1);
+            state.create_process(&guid, "clock", 1);
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn link(&self, path: &str) -> Value {
@@ -264,19 +417,75 @@ impl Controller {
         let post =
             |path: &str| json!({"href": format!("{}{at}{path}", self.base), "method": "POST"});
         json!({
-            "guid": app.guid, "name": app.name, "state": if app.started { "STARTED" } else { "STOPPED" },
+            "guid": app.guid, "name": app.name, "state": app.state(),
             "created_at": app.created, "updated_at": app.updated, "lifecycle": app.lifecycle,
-            "relationships": {"space": {"data": {"guid": app.space}}, "current_droplet": {"data": {"guid": app.droplet}}},
+            "relationships": {"space": {"data": {"guid": app.space.guid}}, "current_droplet": {"data": {"guid": app.droplet}}},
             "metadata": {"labels": app.metadata.labels, "annotations": app.metadata.annotations},
             "links": {
                 "self": self.link(&at), "environment_variables": self.link(&format!("{at}/environment_variables")),
-                "space": self.link(&format!("/v3/spaces/{}", app.space)), "processes": self.link(&format!("{at}/processes")),
+                "space": self.link(&format!("/v3/spaces/{}", app.space.guid)), "processes": self.link(&format!("{at}/processes")),
                 "packages": self.link(&format!("{at}/packages")), "current_droplet": self.link(&format!("{at}/droplets/current")),
                 "droplets": self.link(&format!("{at}/droplets")), "tasks": self.link(&format!("{at}/tasks")),
                 "start": post("/actions/start"), "stop": post("/actions/stop"),
                 "clear_buildpack_cache": post("/actions/clear_buildpack_cache"),
                 "revisions": self.link(&format!("{at}/revisions")), "deployed_revisions": self.link(&format!("{at}/revisions/deployed")),
                 "features": self.link(&format!("{at}/features")),
+            }
+        })
+    }
+
+    /// The `included` object for `include` (`space`, `space.organization`, `org`) over
+    /// the spaces of `apps`, ordered by creation as the Cloud Controller's decorators do.
+    fn included(&self, include: &[m::AppIncludeItem], apps: &[Arc<App>]) -> Option<Value> {
+        let names: Vec<&str> = include.iter().map(|i| i.as_str()).collect();
+        let spaces_wanted = names
+            .iter()
+            .any(|n| matches!(*n, "space" | "space.organization"));
+        let orgs_wanted = names
+            .iter()
+            .any(|n| matches!(*n, "org" | "space.organization"));
+        if !spaces_wanted && !orgs_wanted {
+            return None;
+        }
+        let used: Vec<&Space> = SPACES
+            .iter()
+            .filter(|s| apps.iter().any(|a| std::ptr::eq(a.space, *s)))
+            .collect();
+        let mut included = json!({});
+        if spaces_wanted {
+            included["spaces"] = used.iter().map(|s| self.space_json(s)).collect();
+        }
+        if orgs_wanted {
+            included["organizations"] = used.iter().map(|s| self.org_json(s)).collect();
+        }
+        Some(included)
+    }
+
+    fn space_json(&self, space: &Space) -> Value {
+        let at = format!("/v3/spaces/{}", space.guid);
+        json!({
+            "guid": space.guid, "created_at": space.created, "updated_at": space.created, "name": space.name,
+            "suspended": false,
+            "relationships": {"organization": {"data": {"guid": space.org}}, "quota": {"data": null}},
+            "metadata": {"labels": {}, "annotations": {}},
+            "links": {
+                "self": self.link(&at), "organization": self.link(&format!("/v3/organizations/{}", space.org)),
+                "features": self.link(&format!("{at}/features")),
+                "apply_manifest": {"href": format!("{}{at}/actions/apply_manifest", self.base), "method": "POST"},
+            }
+        })
+    }
+
+    fn org_json(&self, space: &Space) -> Value {
+        let at = format!("/v3/organizations/{}", space.org);
+        json!({
+            "guid": space.org, "created_at": space.created, "updated_at": space.created, "name": space.org_name,
+            "suspended": false, "relationships": {"quota": {"data": {"guid": "b7887f5c-34bb-40c5-9778-577572e4fb2d"}}},
+            "metadata": {"labels": {}, "annotations": {}},
+            "links": {
+                "self": self.link(&at), "domains": self.link(&format!("{at}/domains")),
+                "default_domain": self.link(&format!("{at}/domains/default")),
+                "quota": self.link("/v3/organization_quotas/b7887f5c-34bb-40c5-9778-577572e4fb2d"),
             }
         })
     }
@@ -293,13 +502,8 @@ impl Controller {
         json!({"type": check.kind, "data": data})
     }
 
-    fn process_json(&self, state: &State, process: &Process, in_list: bool, embed: bool) -> Value {
+    fn process_json(&self, process: &Process, in_list: bool, embed: bool) -> Value {
         let at = format!("/v3/processes/{}", process.guid);
-        let space = state
-            .apps
-            .get(&process.app)
-            .map(|a| a.space.clone())
-            .unwrap_or_default();
         let command = if in_list {
             "[PRIVATE DATA HIDDEN IN LISTS]".to_string()
         } else {
@@ -319,7 +523,7 @@ impl Controller {
             "metadata": {"labels": process.metadata.labels, "annotations": process.metadata.annotations},
             "links": {
                 "self": self.link(&at), "scale": {"href": format!("{}{at}/actions/scale", self.base), "method": "POST"},
-                "app": self.link(&format!("/v3/apps/{}", process.app)), "space": self.link(&format!("/v3/spaces/{space}")),
+                "app": self.link(&format!("/v3/apps/{}", process.app)), "space": self.link(&format!("/v3/spaces/{}", process.space.guid)),
                 "stats": self.link(&format!("{at}/stats")), "process_instances": self.link(&format!("{at}/process_instances")),
             }
         });
@@ -335,186 +539,19 @@ impl Controller {
             .collect()
     }
 
-    /// A page of `items` with Cloud Controller pagination links under `path`.
-    fn page(
-        &self,
-        path: &str,
-        items: Vec<Value>,
-        page: Option<i32>,
-        per_page: Option<i32>,
-    ) -> Value {
-        let per_page = per_page.unwrap_or(50).clamp(1, 5000) as usize;
-        let total = items.len();
-        let pages = total.div_ceil(per_page).max(1);
-        let page = (page.unwrap_or(1).max(1) as usize).min(pages.max(1));
-        let href =
-            |n: usize| json!({"href": format!("{}{path}?page={n}&per_page={per_page}", self.base)});
-        let resources: Vec<Value> = items
-            .into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect();
+    fn job_json(&self, job: &Job) -> Value {
+        let mut links = json!({"self": self.link(&format!("/v3/jobs/{}", job.guid))});
+        if let Some(app) = &job.app {
+            links["app"] = self.link(&format!("/v3/apps/{app}"));
+        }
         json!({
-            "pagination": {
-                "total_results": total, "total_pages": pages, "first": href(1), "last": href(pages),
-                "next": if page < pages { href(page + 1) } else { Value::Null },
-                "previous": if page > 1 { href(page - 1) } else { Value::Null },
-            },
-            "resources": resources,
+            "guid": job.guid, "created_at": job.created, "updated_at": job.created,
+            "operation": job.operation, "state": "COMPLETE", "errors": [], "warnings": [], "links": links,
         })
     }
 
-    fn find_process(state: &State, app: &str, kind: &str) -> Option<String> {
-        state
-            .processes
-            .values()
-            .find(|p| p.app == app && p.kind == kind)
-            .map(|p| p.guid.clone())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn list(
-        &self,
-        state: &State,
-        path: &str,
-        app: Option<&str>,
-        guids: &Option<Vec<String>>,
-        types: &Option<Vec<String>>,
-        page: Option<i32>,
-        per_page: Option<i32>,
-        embed: bool,
-    ) -> Value {
-        let items = state
-            .processes
-            .values()
-            .filter(|p| app.is_none_or(|a| p.app == a))
-            .filter(|p| guids.as_ref().is_none_or(|g| g.contains(&p.guid)))
-            .filter(|p| types.as_ref().is_none_or(|t| t.contains(&p.kind)))
-            .map(|p| self.process_json(state, p, true, embed))
-            .collect();
-        self.page(path, items, page, per_page)
-    }
-
-    fn update(&self, guid: &str, body: &ProcessUpdate) -> Result<Value, ErrorEnvelope> {
-        let mut state = self.lock();
-        let now = state.tick();
-        let process = state
-            .processes
-            .get_mut(guid)
-            .ok_or_else(|| not_found("Process"))?;
-        tristate(&mut process.command, &body.command);
-        tristate(&mut process.user, &body.user);
-        if let Some(update) = &body.health_check {
-            if let Some(kind) = &update.r#type {
-                process.health.set_kind(kind.as_str());
-            }
-            if let Some(data) = &update.data {
-                tristate(&mut process.health.timeout, &data.timeout);
-                tristate(
-                    &mut process.health.invocation_timeout,
-                    &data.invocation_timeout,
-                );
-                tristate(&mut process.health.interval, &data.interval);
-                tristate(&mut process.health.endpoint, &data.endpoint);
-            }
-        }
-        if let Some(update) = &body.readiness_health_check {
-            if let Some(kind) = &update.r#type {
-                process.readiness.set_kind(kind.as_str());
-            }
-            if let Some(data) = &update.data {
-                tristate(
-                    &mut process.readiness.invocation_timeout,
-                    &data.invocation_timeout,
-                );
-                tristate(&mut process.readiness.interval, &data.interval);
-                tristate(&mut process.readiness.endpoint, &data.endpoint);
-            }
-        }
-        merge(&mut process.metadata, &body.metadata);
-        process.updated = now;
-        let process = process.clone();
-        Ok(self.process_json(&state, &process, false, false))
-    }
-
-    fn scale(&self, guid: &str, body: &ProcessScale) -> Result<Value, ErrorEnvelope> {
-        if matches!(body.instances, Tristate::Value(n) if n > INSTANCE_LIMIT) {
-            return Err(unprocessable(
-                "You have exceeded the instance limit for your space's quota.",
-            ));
-        }
-        let mut state = self.lock();
-        let now = state.tick();
-        let process = state
-            .processes
-            .get_mut(guid)
-            .ok_or_else(|| not_found("Process"))?;
-        if let Tristate::Value(n) = body.instances {
-            process.instances = n;
-        }
-        if let Tristate::Value(n) = body.memory_in_mb {
-            process.memory = n.into();
-        }
-        if let Tristate::Value(n) = body.disk_in_mb {
-            process.disk = n.into();
-        }
-        if let Tristate::Value(n) = body.log_rate_limit_in_bytes_per_second {
-            process.log_rate = n;
-        }
-        process.updated = now;
-        let process = process.clone();
-        Ok(self.process_json(&state, &process, false, false))
-    }
-
-    fn stats(&self, guid: &str) -> Result<Value, ErrorEnvelope> {
-        let state = self.lock();
-        let process = state
-            .processes
-            .get(guid)
-            .ok_or_else(|| not_found("Process"))?;
-        let resources: Vec<Value> = (0..process.instances)
-            .map(|index| {
-                json!({
-                    "type": process.kind, "index": index, "instance_guid": format!("e49f448e-54d2-4c33-61a3-{index:04x}"),
-                    "state": "RUNNING", "routable": true, "host": "10.244.16.10", "instance_internal_ip": "10.255.93.167",
-                    "uptime": 9042, "mem_quota": process.memory.saturating_mul(1 << 20), "disk_quota": process.disk.saturating_mul(1 << 20),
-                    "log_rate_limit": process.log_rate, "fds_quota": 16384, "isolation_segment": null, "details": null,
-                    "instance_ports": [{"external": 60000 + index % 5000, "internal": 8080, "external_tls_proxy_port": null, "internal_tls_proxy_port": null}],
-                    "usage": {"time": "2026-01-01T00:00:00+00:00", "cpu": 0.01, "cpu_entitlement": null, "mem": 19177472, "disk": 69705728, "log_rate": 0}
-                })
-            })
-            .collect();
-        Ok(json!({"resources": resources}))
-    }
-
-    fn terminate(&self, guid: &str, index: i32) -> Result<(), ErrorEnvelope> {
-        let state = self.lock();
-        let process = state
-            .processes
-            .get(guid)
-            .ok_or_else(|| not_found("Process"))?;
-        if index < 0 || index >= process.instances {
-            return Err(not_found("Instance"));
-        }
-        Ok(())
-    }
-
-    fn with_app<T>(
-        &self,
-        guid: &str,
-        f: impl FnOnce(&mut State, &str) -> Result<T, ErrorEnvelope>,
-    ) -> Result<T, ErrorEnvelope> {
-        let mut state = self.lock();
-        if !state.apps.contains_key(guid) {
-            return Err(not_found("App"));
-        }
-        f(&mut state, guid)
-    }
-
-    fn v2_json(&self, state: &State, app: &App) -> Value {
-        let web = Self::find_process(state, &app.guid, "web")
-            .and_then(|g| state.processes.get(&g).cloned());
-        let (instances, memory, disk, log_rate, command, health, timeout, endpoint) = match &web {
+    fn v2_json(app: &App, web: Option<&Process>) -> Value {
+        let (instances, memory, disk, log_rate, command, health, timeout, endpoint) = match web {
             Some(p) => (
                 p.instances,
                 p.memory,
@@ -531,72 +568,21 @@ impl Controller {
         json!({
             "metadata": {"guid": app.guid, "url": at, "created_at": app.created, "updated_at": app.updated},
             "entity": {
-                "name": app.name, "production": false, "space_guid": app.space, "stack_guid": "5603073e-38d3-4309-8bd1-460efa4a8c15",
+                "name": app.name, "production": false, "space_guid": app.space.guid, "stack_guid": "5603073e-38d3-4309-8bd1-460efa4a8c15",
                 "buildpack": null, "detected_buildpack": null, "detected_buildpack_guid": null, "environment_json": app.env,
                 "memory": memory, "instances": instances, "disk_quota": disk, "log_rate_limit": log_rate,
-                "state": if app.started { "STARTED" } else { "STOPPED" }, "version": web.as_ref().map(|p| p.version.clone()),
+                "state": app.state(), "version": web.map(|p| p.version.clone()),
                 "command": command, "console": false, "debug": null, "staging_task_id": null, "package_state": "STAGED",
                 "health_check_type": health, "health_check_timeout": timeout, "health_check_http_endpoint": endpoint,
                 "staging_failed_reason": null, "staging_failed_description": null, "diego": true, "docker_image": null,
                 "docker_credentials": {"username": null, "password": null}, "package_updated_at": null,
-                "detected_start_command": web.as_ref().map(|p| p.detected_command.clone()).unwrap_or_default(),
+                "detected_start_command": web.map(|p| p.detected_command.clone()).unwrap_or_default(),
                 "enable_ssh": app.features.get("ssh").copied().unwrap_or(true), "ports": [8080],
-                "space_url": format!("/v2/spaces/{}", app.space), "stack_url": "/v2/stacks/5603073e-38d3-4309-8bd1-460efa4a8c15",
+                "space_url": format!("/v2/spaces/{}", app.space.guid), "stack_url": "/v2/stacks/5603073e-38d3-4309-8bd1-460efa4a8c15",
                 "routes_url": format!("{at}/routes"), "events_url": format!("{at}/events"),
                 "service_bindings_url": format!("{at}/service_bindings"), "route_mappings_url": format!("{at}/route_mappings"),
             }
         })
-    }
-
-    /// Applies a v2 update (nulls were dropped by the types: `Tristate::Null` is ignored
-    /// like an absent key) to the app and its web process.
-    fn v2_apply(state: &mut State, guid: &str, name: Option<&String>, update: &V2AppUpdate) {
-        let now = state.tick();
-        if let Some(app) = state.apps.get_mut(guid) {
-            if let Some(name) = name {
-                app.name = name.clone();
-            }
-            if let Tristate::Value(v) = &update.state {
-                app.started = v.as_str() == "STARTED";
-            }
-            if let Tristate::Value(env) = &update.environment_json {
-                app.env = env.clone().into_iter().collect();
-            }
-            app.updated = now.clone();
-        }
-        if let Some(web) =
-            Self::find_process(state, guid, "web").and_then(|g| state.processes.get_mut(&g))
-        {
-            if let Tristate::Value(n) = update.instances {
-                web.instances = n;
-            }
-            if let Tristate::Value(n) = update.memory {
-                web.memory = n;
-            }
-            if let Tristate::Value(n) = update.disk_quota {
-                web.disk = n;
-            }
-            if let Tristate::Value(n) = update.log_rate_limit {
-                web.log_rate = n;
-            }
-            if let Tristate::Value(command) = &update.command {
-                web.command = (!command.is_empty()).then(|| command.clone());
-            }
-            if let Tristate::Value(kind) = &update.health_check_type {
-                web.health.kind = if kind.as_str() == "none" {
-                    "process".into()
-                } else {
-                    kind.as_str().to_string()
-                };
-            }
-            if let Tristate::Value(n) = update.health_check_timeout {
-                web.health.timeout = Some(n);
-            }
-            if let Tristate::Value(endpoint) = &update.health_check_http_endpoint {
-                web.health.endpoint = Some(endpoint.clone());
-            }
-            web.updated = now;
-        }
     }
 }
 
@@ -604,40 +590,71 @@ impl State {
     /// A new second on the controller's clock, as a v3 timestamp.
     fn tick(&mut self) -> String {
         self.clock += 1;
-        let (minutes, seconds) = (self.clock / 60 % 60, self.clock % 60);
-        format!(
-            "2026-01-01T{:02}:{minutes:02}:{seconds:02}Z",
-            self.clock / 3600 % 24
-        )
+        timestamp(self.clock)
     }
 
-    /// Records a finished job for `operation` and returns its guid.
-    fn job(&mut self, operation: &str) -> String {
-        let guid = self.guid();
-        let at = self.tick();
-        self.jobs.insert(
-            guid.clone(),
-            Job {
-                operation: operation.to_string(),
-                at,
-            },
-        );
-        guid
+    fn next_id(&mut self) -> u64 {
+        self.ids += 1;
+        self.ids
     }
 
     fn guid(&mut self) -> String {
-        self.clock += 1;
-        format!("{:08x}-5a1e-4c0c-8d2e-{:012x}", 0x1cb006ee_u32, self.clock)
+        let id = self.next_id();
+        format!("{:08x}-5a1e-4c0c-8d2e-{id:012x}", 0x1cb006ee_u32)
     }
 
-    fn create_app(&mut self, name: &str, space: &str, lifecycle: Option<Value>) -> String {
+    fn app(&self, guid: &str) -> Option<&Arc<App>> {
+        self.app_ids.get(guid).and_then(|id| self.apps.get(id))
+    }
+
+    fn process(&self, guid: &str) -> Option<&Arc<Process>> {
+        self.process_ids
+            .get(guid)
+            .and_then(|id| self.processes.get(id))
+    }
+
+    /// The app's processes, in creation order.
+    fn processes_of<'a>(&'a self, app: &str) -> impl Iterator<Item = &'a Arc<Process>> + 'a {
+        self.by_app
+            .get(app)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.processes.get(id))
+    }
+
+    fn find_process(&self, app: &str, kind: &str) -> Option<&Arc<Process>> {
+        self.processes_of(app).find(|p| p.kind == kind)
+    }
+
+    /// Changes an app in place (copy on write: readers holding the old `Arc` keep it).
+    fn change_app(&mut self, guid: &str, f: impl FnOnce(&mut App)) -> Option<Arc<App>> {
+        let id = *self.app_ids.get(guid)?;
+        let app = self.apps.get_mut(&id)?;
+        f(Arc::make_mut(app));
+        Some(Arc::clone(app))
+    }
+
+    fn change_process(&mut self, guid: &str, f: impl FnOnce(&mut Process)) -> Option<Arc<Process>> {
+        let id = *self.process_ids.get(guid)?;
+        let process = self.processes.get_mut(&id)?;
+        f(Arc::make_mut(process));
+        Some(Arc::clone(process))
+    }
+
+    fn create_app(
+        &mut self,
+        name: &str,
+        space: &'static Space,
+        lifecycle: Option<Value>,
+    ) -> String {
+        let id = self.next_id();
         let guid = self.guid();
         let now = self.tick();
         let app = App {
             guid: guid.clone(),
             name: name.to_string(),
             started: false,
-            space: space.to_string(),
+            space,
             lifecycle: lifecycle.unwrap_or_else(
                 || json!({"type": "buildpack", "data": {"buildpacks": [], "stack": "cflinuxfs4"}}),
             ),
@@ -651,15 +668,49 @@ impl State {
             created: now.clone(),
             updated: now,
         };
-        self.apps.insert(guid.clone(), app);
+        self.app_ids.insert(guid.clone(), id);
+        self.apps.insert(id, Arc::new(app));
         self.create_process(&guid, "web", 1);
         guid
     }
 
+    fn delete_app(&mut self, guid: &str) -> bool {
+        let Some(id) = self.app_ids.remove(guid) else {
+            return false;
+        };
+        self.apps.remove(&id);
+        for process in self.by_app.remove(guid).unwrap_or_default() {
+            if let Some(p) = self.processes.remove(&process) {
+                self.process_ids.remove(&p.guid);
+            }
+        }
+        for job in self.jobs.values_mut() {
+            if job.app.as_deref() == Some(guid) {
+                job.app = None;
+            }
+        }
+        true
+    }
+
+    fn create_job(&mut self, operation: &'static str, app: Option<&str>) -> String {
+        let guid = self.guid();
+        let created = self.tick();
+        let job = Job {
+            guid: guid.clone(),
+            operation,
+            app: app.map(str::to_string),
+            created,
+        };
+        self.jobs.insert(guid.clone(), job);
+        guid
+    }
+
     fn create_process(&mut self, app: &str, kind: &str, instances: i32) -> String {
+        let id = self.next_id();
         let guid = self.guid();
         let version = self.guid();
         let now = self.tick();
+        let space = self.app(app).map_or(&SPACES[0], |a| a.space);
         let check = |kind: &str| Probe {
             kind: kind.into(),
             timeout: None,
@@ -667,35 +718,47 @@ impl State {
             interval: None,
             endpoint: None,
         };
-        self.processes.insert(
-            guid.clone(),
-            Process {
-                guid: guid.clone(),
-                app: app.to_string(),
-                kind: kind.to_string(),
-                command: None,
-                detected_command: if kind == "web" {
-                    "bundle exec rackup config.ru -p $PORT".into()
-                } else {
-                    String::new()
-                },
-                user: None,
-                instances,
-                memory: 256,
-                disk: 1024,
-                log_rate: -1,
-                health: check(if kind == "web" { "port" } else { "process" }),
-                readiness: check("process"),
-                metadata: Metadata::default(),
-                created: now.clone(),
-                updated: now,
-                version,
+        let process = Process {
+            guid: guid.clone(),
+            app: app.to_string(),
+            space,
+            kind: kind.to_string(),
+            command: None,
+            detected_command: if kind == "web" {
+                "bundle exec rackup config.ru -p $PORT".into()
+            } else {
+                String::new()
             },
-        );
+            user: None,
+            instances,
+            memory: 256,
+            disk: 1024,
+            log_rate: -1,
+            health: check(if kind == "web" { "port" } else { "process" }),
+            readiness: check("process"),
+            metadata: Metadata::default(),
+            created: now.clone(),
+            updated: now,
+            version,
+        };
+        self.process_ids.insert(guid.clone(), id);
+        self.processes.insert(id, Arc::new(process));
+        self.by_app.entry(app.to_string()).or_default().push(id);
         guid
     }
 }
 
-pub mod breakage;
-mod operations;
-pub mod versions;
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_count_seconds_from_2026() {
+        for (seconds, expected) in [
+            (0, "2026-01-01T00:00:00Z"),
+            (86_399, "2026-01-01T23:59:59Z"),
+            (86_400 * 59, "2026-03-01T00:00:00Z"),
+            (86_400 * 365 + 61, "2027-01-01T00:01:01Z"),
+        ] {
+            assert_eq!(super::timestamp(seconds), expected);
+        }
+    }
+}

@@ -37,6 +37,9 @@ impl Lowerer<'_> {
                 let context = naming::type_name(naming::bare(&name), "Operation");
                 let parameters = self.parameters(&item, &item_at, operation, &at, &context);
                 let request_body = self.request_body(&at, &context);
+                let request_body_required =
+                    pointer::resolve(self.raw, &pointer::push(&at, "requestBody"))
+                        .is_some_and(|(_, body)| body.get("required") == Some(&Value::Bool(true)));
                 let responses = self.responses(operation, &at, &context);
                 operations.push(Operation {
                     name,
@@ -54,6 +57,7 @@ impl Lowerer<'_> {
                         .map(str::to_string),
                     parameters,
                     request_body,
+                    request_body_required,
                     responses,
                     secured: operation
                         .get("security")
