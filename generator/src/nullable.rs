@@ -39,7 +39,11 @@ pub fn is_null_only(doc: &Value, schema: &Value) -> bool {
         },
         None => schema,
     };
-    resolved.get("enum").and_then(Value::as_array).map(Vec::as_slice) == Some(&[Value::Null])
+    resolved
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        == Some(&[Value::Null])
 }
 
 /// A nullable reference: `anyOf` (or `oneOf`) of exactly two branches, one of which
@@ -90,7 +94,9 @@ mod tests {
             Some(("anyOf", 0))
         );
         assert_eq!(
-            variant_of(json!({"oneOf": [{"type": "string", "nullable": true, "enum": [null]}, link]})),
+            variant_of(
+                json!({"oneOf": [{"type": "string", "nullable": true, "enum": [null]}, link]})
+            ),
             Some(("oneOf", 1))
         );
     }

@@ -67,7 +67,9 @@ fn ordered(spec: &Spec, value: &Value, at: &str) -> serde_yaml::Value {
             for key in spec.keys_in_order(at) {
                 let key = RENAMED
                     .iter()
-                    .find(|(old, new)| *old == key && !map.contains_key(*old) && map.contains_key(*new))
+                    .find(|(old, new)| {
+                        *old == key && !map.contains_key(*old) && map.contains_key(*new)
+                    })
                     .map_or(key.clone(), |(_, new)| new.to_string());
                 if map.contains_key(&key) && !keys.contains(&key) {
                     keys.push(key);

@@ -378,7 +378,11 @@ fn convert_integer_format(out: &mut Map<String, Value>, keep_format: bool) {
 
 /// `allOf: [{$ref}]` beside annotations only becomes `$ref` beside them (OpenAPI 3.1).
 fn unwrap_single_reference(out: &mut Map<String, Value>) {
-    let single = match out.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+    let single = match out
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
         Some([Value::Object(branch)]) if branch.len() == 1 => branch.get("$ref").cloned(),
         _ => None,
     };
@@ -444,7 +448,10 @@ mod tests {
     fn rendition(input: Value, expected: Value) {
         let doc = json!({"components": {"schemas": {"S": input.clone()}}});
         let out = convert_document_as(&doc, Flavor::OpenApi31);
-        assert_eq!(out["components"]["schemas"]["S"], expected, "rendering {input}");
+        assert_eq!(
+            out["components"]["schemas"]["S"], expected,
+            "rendering {input}"
+        );
     }
 
     #[test]
