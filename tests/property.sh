@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Property-based API testing: schemathesis, driven by spec/capi.yaml, sends thousands of
-# random valid and invalid requests to the in-memory Cloud Controller. It fails on any
-# 5xx, any answer that breaks the spec, any request the spec refuses but the server
-# accepts, and any request that takes over 5 s.
+# Property-based API testing: schemathesis, driven by the contract's OpenAPI 3.1
+# rendition (generated/openapi-3.1.yaml, where the key rules are real `propertyNames`),
+# sends thousands of random valid and invalid requests to the in-memory Cloud
+# Controller. It fails on any 5xx, any answer that breaks the spec, any request the spec
+# refuses but the server accepts or accepts but the server refuses, and any request that
+# takes over 5 s. Every check runs (`--checks all`), auth included: a request without
+# the token or with a wrong one must be refused with 401. CAPI_PROPERTY_STRICT=1 runs
+# exactly that; the default run (CI) still uses spec/capi.yaml without
+# positive_data_acceptance until the in-memory Cloud Controller is fixed.
 #
 # Usage: tests/property.sh [SCHEMATHESIS] [EXAMPLES]
 #   SCHEMATHESIS  the schemathesis command (default: schemathesis on PATH)
 #   EXAMPLES      examples per operation and phase (default: 100)
 #
-# positive_data_acceptance is left out: schemathesis does not read the spec's
-# x-property-names extension (metadata key and variable name rules), so it takes keys
-# such as "" for valid; and stateful rules (unique app names, a droplet before start)
-# refuse some schema-valid requests by design.
+# Stateful refusals (unique app names, a droplet before start, quotas), which the
+# operations' descriptions document, are steered around by tests/property_hooks.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 schemathesis=${1:-schemathesis}
@@ -27,8 +30,20 @@ for _ in $(seq 50); do
 done
 base=$(head -n 1 "$log")
 echo "schemathesis against $base"
-timeout 900 "$schemathesis" run spec/capi.yaml --url "$base" \
+export SCHEMATHESIS_HOOKS=property_hooks PYTHONPATH="$PWD/tests${PYTHONPATH:+:$PYTHONPATH}"
+export CAPI_PROPERTY_BASE="$base" CAPI_PROPERTY_TOKEN=property-test
+if [ "${CAPI_PROPERTY_STRICT:-}" = 1 ]; then
+  document=generated/openapi-3.1.yaml
+  excluded=()
+else
+  # Until the in-memory Cloud Controller accepts every request the contract calls valid
+  # (empty query lists, integral floats, v2 value rules: see issue #10), the default
+  # run keeps the 3.0 document and leaves positive_data_acceptance out.
+  document=spec/capi.yaml
+  excluded=(--exclude-checks positive_data_acceptance)
+fi
+timeout 900 "$schemathesis" run "$document" --url "$base" \
   --header "Authorization: bearer property-test" \
-  --checks all --exclude-checks positive_data_acceptance \
+  --checks all "${excluded[@]}" \
   --max-examples "$examples" --request-timeout 5 --seed 20261122
 kill -0 $server 2>/dev/null || { echo "the in-memory Cloud Controller died" >&2; exit 1; }

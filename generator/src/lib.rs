@@ -15,6 +15,8 @@
 pub mod codegen;
 pub mod diagnostic;
 pub mod ir;
+pub mod nullable;
+pub mod openapi31;
 pub mod pointer;
 pub mod source_map;
 pub mod spec;

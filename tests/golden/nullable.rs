@@ -13,6 +13,10 @@ pub mod models {
         /// A nullable reference, written as allOf plus nullable.
         pub parent: Option<Link>,
         pub next: Option<Link>,
+        /// The same, written strictly (OpenAPI 3.0.3 nullable needs a type beside it).
+        pub strict_parent: Option<Link>,
+        pub strict_next: Option<Link>,
+        pub either: Option<Link>,
         pub state: Option<ThingState>,
     }
     /// Open: a value this version does not know is kept in `Unknown`.

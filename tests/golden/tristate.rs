@@ -2,6 +2,10 @@
 
 pub mod models {
     //! The API's types.
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Ref {
+        pub guid: String,
+    }
     /// Absent leaves a value, null resets it, a value sets it.
     #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -22,6 +26,16 @@ pub mod models {
             deserialize_with = "super::support::present"
         )]
         pub note: Option<String>,
+        #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+        pub parent: super::support::Tristate<Ref>,
+        #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
+        pub strict_parent: super::support::Tristate<Ref>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "super::support::present"
+        )]
+        pub strict_labels: Option<std::collections::BTreeMap<String, Option<String>>>,
     }
     /// Reads `body` into the type generated for the component schema `name` and writes
     /// it back as JSON, so a captured payload can be checked to survive the types
@@ -31,6 +45,7 @@ pub mod models {
         body: &serde_json::Value,
     ) -> Option<Result<serde_json::Value, serde_json::Error>> {
         match name {
+            "Ref" => Some(reserialize::<Ref>(body)),
             "ThingUpdate" => Some(reserialize::<ThingUpdate>(body)),
             _ => None,
         }

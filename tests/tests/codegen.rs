@@ -143,7 +143,10 @@ fn check_mode_reports_stale_output_with_a_diff_and_changes_nothing() {
     let out = out.to_str().unwrap();
     let (code, written, _) = xtask(&["codegen", "--spec", spec, "--out", out], b"");
     assert_eq!(code, 0);
-    assert!(written.contains("types: 1, added ThingUpdate"), "{written}");
+    assert!(
+        written.contains("types: 2, added Ref, ThingUpdate"),
+        "{written}"
+    );
     assert_eq!(
         xtask(&["codegen", "--check", "--spec", spec, "--out", out], b"").0,
         0

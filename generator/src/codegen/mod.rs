@@ -71,6 +71,10 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
         "Cargo.toml".into(),
         render::cargo_toml(&options.crate_name, &options.source, options.standalone),
     );
+    files.insert(
+        crate::openapi31::FILE_NAME.into(),
+        crate::openapi31::render(spec, &options.source),
+    );
     Ok(Generated {
         files,
         warnings,

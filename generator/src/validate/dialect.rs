@@ -4,8 +4,12 @@
 //! here and nowhere else:
 //!
 //! * `nullable: true` adds `"null"` to `type` (and to `enum`); without a `type` (e.g. a
-//!   nullable `allOf: [$ref]`) the schema becomes `if {type: null} else {…}`, so that a
-//!   non-null value still gets the inner schema's detailed errors;
+//!   nullable `allOf: [$ref]`, which a strict reader takes as *not* nullable) the schema
+//!   becomes `if {type: null} else {…}`, so that a non-null value still gets the inner
+//!   schema's detailed errors;
+//! * a nullable reference written the strict way, `anyOf: [$ref, <only null>]`
+//!   ([`crate::nullable`]), becomes the same `if {type: null} else {$ref}` for the same
+//!   reason (the two say the same);
 //! * siblings of `$ref` are ignored in OpenAPI 3.0, so they are dropped;
 //! * boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric bounds;
 //! * `readOnly` properties may not appear in requests and `writeOnly` ones not in
@@ -15,12 +19,20 @@
 //! * the extension `x-property-names` becomes `propertyNames`;
 //! * annotations JSON Schema does not know (`example`, `discriminator`, `x-*`, …) go.
 //!
+//! The same conversion, with annotations kept ([`Flavor::OpenApi31`]), writes the
+//! contract's OpenAPI 3.1 rendition ([`crate::openapi31`]): there a schema `example`
+//! becomes `examples`, integer formats stay beside their bounds, a schema that accepts
+//! only `null` is `type: "null"`, and an `allOf: [$ref]` wrapper becomes a `$ref` with
+//! siblings (which 3.1 allows).
+//!
 //! The whole document is converted in place — every node keeps its JSON pointer — so a
 //! compiled validator's error locations are locations in the spec.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
+
+use crate::nullable;
 
 /// Which way a payload travels; it decides how `readOnly` and `writeOnly` apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,6 +41,15 @@ pub enum Direction {
     Request,
     /// A response body, sent by the server.
     Response,
+}
+
+/// What a converted schema is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    /// Validating payloads that travel one way: only what decides a verdict is kept.
+    Validation(Direction),
+    /// The OpenAPI 3.1 rendition: every rule, and every annotation, for other tools.
+    OpenApi31,
 }
 
 /// Keywords of the OpenAPI 3.0 schema object that carry no meaning for validation.
@@ -44,10 +65,29 @@ const DROPPED: [&str; 9] = [
     "title",
 ];
 
+/// Keywords that only describe a schema: an `allOf: [$ref]` beside nothing else is a
+/// plain reference in OpenAPI 3.1.
+const ANNOTATIONS: [&str; 7] = [
+    "description",
+    "title",
+    "examples",
+    "deprecated",
+    "externalDocs",
+    "default",
+    "readOnly",
+];
+
 /// Converts every schema in an OpenAPI document, leaving all other nodes as they are.
 pub fn convert_document(doc: &Value, direction: Direction) -> Value {
+    convert_document_as(doc, Flavor::Validation(direction))
+}
+
+/// Converts every schema in an OpenAPI document for `flavor`, leaving all other nodes
+/// as they are.
+pub fn convert_document_as(doc: &Value, flavor: Flavor) -> Value {
     let mut out = doc.clone();
-    convert_schemas_in(&mut out, direction, false);
+    let converter = Converter { doc, flavor };
+    converter.schemas_in(&mut out, false);
     out
 }
 
@@ -60,6 +100,16 @@ pub fn convert_document_strict(doc: &Value) -> Value {
     let branches = allof_targets(doc);
     close_objects(&mut out, "", &branches, false);
     out
+}
+
+/// Converts one OpenAPI 3.0 schema object (and everything below it) for validation;
+/// its `$ref`s point into `doc`.
+pub fn convert_schema(doc: &Value, schema: &Value, direction: Direction) -> Value {
+    Converter {
+        doc,
+        flavor: Flavor::Validation(direction),
+    }
+    .schema(schema)
 }
 
 /// Pointers of schemas that appear as `allOf` branches (by `$ref`).
@@ -120,93 +170,141 @@ fn close_objects(node: &mut Value, at: &str, branches: &BTreeSet<String>, in_all
     }
 }
 
-/// Walks the document and converts each node in a schema position: the values of
-/// `components.schemas` and of every `schema` key (parameters, media types, headers).
-fn convert_schemas_in(node: &mut Value, direction: Direction, in_components: bool) {
-    let Value::Object(map) = node else {
-        if let Value::Array(items) = node {
-            items
-                .iter_mut()
-                .for_each(|item| convert_schemas_in(item, direction, false));
-        }
-        return;
-    };
-    for (key, value) in map.iter_mut() {
-        match key.as_str() {
-            "example" | "examples" => {}
-            "schema" => *value = convert_schema(value, direction),
-            "schemas" if in_components => {
-                if let Value::Object(schemas) = value {
-                    for schema in schemas.values_mut() {
-                        *schema = convert_schema(schema, direction);
+/// One conversion: the document (for `$ref`s) and what it is for.
+struct Converter<'a> {
+    doc: &'a Value,
+    flavor: Flavor,
+}
+
+impl Converter<'_> {
+    /// Walks the document and converts each node in a schema position: the values of
+    /// `components.schemas` and of every `schema` key (parameters, media types, headers).
+    fn schemas_in(&self, node: &mut Value, in_components: bool) {
+        let Value::Object(map) = node else {
+            if let Value::Array(items) = node {
+                items
+                    .iter_mut()
+                    .for_each(|item| self.schemas_in(item, false));
+            }
+            return;
+        };
+        for (key, value) in map.iter_mut() {
+            match key.as_str() {
+                "example" | "examples" => {}
+                "schema" => *value = self.schema(value),
+                "schemas" if in_components => {
+                    if let Value::Object(schemas) = value {
+                        for schema in schemas.values_mut() {
+                            *schema = self.schema(schema);
+                        }
                     }
                 }
+                "components" => self.schemas_in(value, true),
+                _ => self.schemas_in(value, false),
             }
-            "components" => convert_schemas_in(value, direction, true),
-            _ => convert_schemas_in(value, direction, false),
         }
     }
-}
 
-/// Converts one OpenAPI 3.0 schema object (and everything below it).
-pub fn convert_schema(schema: &Value, direction: Direction) -> Value {
-    let Value::Object(source) = schema else {
-        return schema.clone();
-    };
-    if let Some(reference) = source.get("$ref") {
-        return Value::Object(Map::from_iter([("$ref".to_string(), reference.clone())]));
-    }
-    let mut out = Map::new();
-    for (key, value) in source {
-        if DROPPED.contains(&key.as_str()) || (key.starts_with("x-") && key != "x-property-names") {
-            continue;
+    fn direction(&self) -> Option<Direction> {
+        match self.flavor {
+            Flavor::Validation(direction) => Some(direction),
+            Flavor::OpenApi31 => None,
         }
-        let converted = match key.as_str() {
-            "properties" => convert_properties(value, direction),
-            "items" | "not" | "x-property-names" => convert_schema(value, direction),
-            "additionalProperties" if value.is_object() => convert_schema(value, direction),
-            "allOf" | "anyOf" | "oneOf" => match value {
-                Value::Array(items) => {
-                    Value::Array(items.iter().map(|s| convert_schema(s, direction)).collect())
-                }
-                other => other.clone(),
-            },
-            _ => value.clone(),
-        };
-        let key = if key == "x-property-names" {
-            "propertyNames"
-        } else {
-            key.as_str()
-        };
-        out.insert(key.to_string(), converted);
     }
-    convert_exclusive_bound(&mut out, "exclusiveMinimum", "minimum");
-    convert_exclusive_bound(&mut out, "exclusiveMaximum", "maximum");
-    convert_integer_format(&mut out);
-    drop_hidden_from_required(source, &mut out, direction);
-    if source.get("nullable") == Some(&Value::Bool(true)) {
-        make_nullable(out)
-    } else {
-        Value::Object(out)
-    }
-}
 
-fn convert_properties(properties: &Value, direction: Direction) -> Value {
-    let Value::Object(properties) = properties else {
-        return properties.clone();
-    };
-    let converted = properties
-        .iter()
-        .map(|(name, schema)| {
-            let value = if is_hidden(schema, direction) {
-                Value::Bool(false)
-            } else {
-                convert_schema(schema, direction)
+    fn keeps(&self, key: &str) -> bool {
+        match self.flavor {
+            Flavor::Validation(_) => {
+                !DROPPED.contains(&key) && (!key.starts_with("x-") || key == "x-property-names")
+            }
+            Flavor::OpenApi31 => key != "nullable",
+        }
+    }
+
+    /// Converts one OpenAPI 3.0 schema object (and everything below it).
+    fn schema(&self, schema: &Value) -> Value {
+        let Value::Object(source) = schema else {
+            return schema.clone();
+        };
+        if let Some(reference) = source.get("$ref") {
+            return Value::Object(Map::from_iter([("$ref".to_string(), reference.clone())]));
+        }
+        if let (Flavor::Validation(_), Some((combinator, index))) =
+            (self.flavor, nullable::variant(self.doc, source))
+        {
+            let other = &source[combinator][index];
+            return serde_json::json!({"if": {"type": "null"}, "else": self.schema(other)});
+        }
+        let mut out = Map::new();
+        for (key, value) in source {
+            if !self.keeps(key) {
+                continue;
+            }
+            let converted = match key.as_str() {
+                "properties" => self.properties(value),
+                "items" | "not" | "x-property-names" => self.schema(value),
+                "additionalProperties" if value.is_object() => self.schema(value),
+                "allOf" | "anyOf" | "oneOf" => match value {
+                    Value::Array(items) => {
+                        Value::Array(items.iter().map(|s| self.schema(s)).collect())
+                    }
+                    other => other.clone(),
+                },
+                _ => value.clone(),
             };
-            (name.clone(), value)
-        })
-        .collect();
-    Value::Object(converted)
+            let key = match key.as_str() {
+                "x-property-names" => "propertyNames",
+                "example" => "examples",
+                other => other,
+            };
+            let converted = if key == "examples" && !source.contains_key("examples") {
+                Value::Array(vec![converted])
+            } else {
+                converted
+            };
+            out.insert(key.to_string(), converted);
+        }
+        convert_exclusive_bound(&mut out, "exclusiveMinimum", "minimum");
+        convert_exclusive_bound(&mut out, "exclusiveMaximum", "maximum");
+        convert_integer_format(&mut out, self.flavor == Flavor::OpenApi31);
+        if let Some(direction) = self.direction() {
+            drop_hidden_from_required(source, &mut out, direction);
+        }
+        if self.flavor == Flavor::OpenApi31 {
+            unwrap_single_reference(&mut out);
+        }
+        let out = if source.get("nullable") == Some(&Value::Bool(true)) {
+            make_nullable(out)
+        } else {
+            Value::Object(out)
+        };
+        match (self.flavor, out) {
+            (Flavor::OpenApi31, Value::Object(mut map)) => {
+                only_null_as_type(&mut map);
+                Value::Object(map)
+            }
+            (_, out) => out,
+        }
+    }
+
+    fn properties(&self, properties: &Value) -> Value {
+        let Value::Object(properties) = properties else {
+            return properties.clone();
+        };
+        let converted = properties
+            .iter()
+            .map(|(name, schema)| {
+                let hidden = self.direction().is_some_and(|d| is_hidden(schema, d));
+                let value = if hidden {
+                    Value::Bool(false)
+                } else {
+                    self.schema(schema)
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        Value::Object(converted)
+    }
 }
 
 /// Whether a property schema may not appear in this direction.
@@ -251,13 +349,17 @@ fn convert_exclusive_bound(out: &mut Map<String, Value>, exclusive: &str, inclus
     }
 }
 
-fn convert_integer_format(out: &mut Map<String, Value>) {
+/// `format: int32`/`int64` as range bounds; `keep_format` leaves the format beside them
+/// (code generators read it).
+fn convert_integer_format(out: &mut Map<String, Value>, keep_format: bool) {
     let (low, high) = match out.get("format").and_then(Value::as_str) {
         Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
         Some("int64") => (i64::MIN, i64::MAX),
         _ => return,
     };
-    out.remove("format");
+    if !keep_format {
+        out.remove("format");
+    }
     let tighter_low = match out.get("minimum").and_then(Value::as_f64) {
         Some(existing) => existing < low as f64,
         None => !out.contains_key("exclusiveMinimum"),
@@ -271,6 +373,33 @@ fn convert_integer_format(out: &mut Map<String, Value>) {
     };
     if tighter_high {
         out.insert("maximum".to_string(), Value::from(high));
+    }
+}
+
+/// `allOf: [{$ref}]` beside annotations only becomes `$ref` beside them (OpenAPI 3.1).
+fn unwrap_single_reference(out: &mut Map<String, Value>) {
+    let single = match out
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([Value::Object(branch)]) if branch.len() == 1 => branch.get("$ref").cloned(),
+        _ => None,
+    };
+    let only_annotations = out
+        .keys()
+        .all(|k| k == "allOf" || k.starts_with("x-") || ANNOTATIONS.contains(&k.as_str()));
+    if let (Some(reference), true) = (single, only_annotations) {
+        out.remove("allOf");
+        out.insert("$ref".to_string(), reference);
+    }
+}
+
+/// A schema whose enum is only `null` says so with `type: "null"` (OpenAPI 3.1).
+fn only_null_as_type(out: &mut Map<String, Value>) {
+    if out.get("enum").and_then(Value::as_array).map(Vec::as_slice) == Some(&[Value::Null]) {
+        out.remove("enum");
+        out.insert("type".to_string(), Value::from("null"));
     }
 }
 
@@ -303,13 +432,26 @@ mod tests {
 
     fn check(input: Value, direction: Direction, expected: Value) {
         assert_eq!(
-            convert_schema(&input, direction),
+            convert_schema(&doc(), &input, direction),
             expected,
             "converting {input}"
         );
     }
     fn response(input: Value, expected: Value) {
         check(input, Direction::Response, expected)
+    }
+    fn doc() -> Value {
+        json!({"components": {"schemas": {
+            "Link": {"type": "object"},
+            "NullValue": {"type": "object", "nullable": true, "enum": [null]}}}})
+    }
+    fn rendition(input: Value, expected: Value) {
+        let doc = json!({"components": {"schemas": {"S": input.clone()}}});
+        let out = convert_document_as(&doc, Flavor::OpenApi31);
+        assert_eq!(
+            out["components"]["schemas"]["S"], expected,
+            "rendering {input}"
+        );
     }
 
     #[test]
@@ -333,6 +475,46 @@ mod tests {
         response(
             json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/Link"}]}),
             json!({"if": {"type": "null"}, "else": {"allOf": [{"$ref": "#/components/schemas/Link"}]}}),
+        );
+    }
+
+    #[test]
+    fn strict_nullable_reference_keeps_inner_errors() {
+        response(
+            json!({"description": "d", "anyOf": [{"$ref": "#/components/schemas/Link"}, {"$ref": "#/components/schemas/NullValue"}]}),
+            json!({"if": {"type": "null"}, "else": {"$ref": "#/components/schemas/Link"}}),
+        );
+        response(
+            json!({"anyOf": [{"$ref": "#/components/schemas/Link"}, {"type": "object"}]}),
+            json!({"anyOf": [{"$ref": "#/components/schemas/Link"}, {"type": "object"}]}),
+        );
+    }
+
+    #[test]
+    fn openapi31_keeps_annotations_and_speaks_2020_12() {
+        rendition(
+            json!({"type": "integer", "format": "int32", "nullable": true, "description": "d", "example": 5, "x-cf-since": "3.0"}),
+            json!({"type": ["integer", "null"], "format": "int32", "minimum": -2147483648i64, "maximum": 2147483647, "description": "d", "examples": [5], "x-cf-since": "3.0"}),
+        );
+        rendition(
+            json!({"type": "object", "x-property-names": {"$ref": "#/components/schemas/Key"}}),
+            json!({"type": "object", "propertyNames": {"$ref": "#/components/schemas/Key"}}),
+        );
+        rendition(
+            json!({"description": "only null", "type": "object", "nullable": true, "enum": [null]}),
+            json!({"description": "only null", "type": "null"}),
+        );
+        rendition(
+            json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/Link"}]}),
+            json!({"description": "d", "$ref": "#/components/schemas/Link"}),
+        );
+        rendition(
+            json!({"anyOf": [{"$ref": "#/components/schemas/Link"}, {"$ref": "#/components/schemas/NullValue"}]}),
+            json!({"anyOf": [{"$ref": "#/components/schemas/Link"}, {"$ref": "#/components/schemas/NullValue"}]}),
+        );
+        rendition(
+            json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "readOnly": true}}}),
+            json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "readOnly": true}}}),
         );
     }
 

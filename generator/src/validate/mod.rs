@@ -109,8 +109,8 @@ impl Validator {
     /// Adds a schema written in the spec's dialect (its `$ref`s point into the spec) and
     /// returns a target for it.
     pub fn add_schema(&mut self, schema: &Value, direction: Direction, label: &str) -> Target {
-        let request = dialect::convert_schema(schema, Direction::Request);
-        let response = dialect::convert_schema(schema, Direction::Response);
+        let request = dialect::convert_schema(&self.raw, schema, Direction::Request);
+        let response = dialect::convert_schema(&self.raw, schema, Direction::Response);
         let index = self
             .raw
             .get("x-added-schemas")

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod checklist;
+
 use std::path::PathBuf;
 
 use capi_generator::validate::Validator;

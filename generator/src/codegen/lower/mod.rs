@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::naming::{self, Scope};
 use crate::diagnostic::Diagnostic;
 use crate::ir::*;
+use crate::nullable;
 use crate::pointer;
 use crate::spec::{Spec, METHODS};
 
@@ -118,7 +119,7 @@ impl<'a> Lowerer<'a> {
         };
         let names: Vec<(String, bool)> = schemas
             .iter()
-            .map(|(key, schema)| (key.clone(), needs_model(schema)))
+            .map(|(key, schema)| (key.clone(), needs_model(self.raw, schema)))
             .collect();
         for (key, named) in names {
             let at = pointer::push("/components/schemas", &key);
@@ -197,6 +198,17 @@ impl<'a> Lowerer<'a> {
     fn base_type(&mut self, map: &Map<String, Value>, at: &str, context: &str) -> TypeRef {
         if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
             return self.reference(reference, at);
+        }
+        if let Some((combinator, index)) = nullable::variant(self.raw, map) {
+            let inner = self.type_of(
+                &map[combinator][index],
+                &format!("{at}/{combinator}/{index}"),
+                context,
+            );
+            return match inner {
+                TypeRef::Nullable(_) => inner,
+                inner => TypeRef::Nullable(Box::new(inner)),
+            };
         }
         for combinator in ["allOf", "oneOf", "anyOf"] {
             if let Some(branches) = map.get(combinator).and_then(Value::as_array) {
@@ -334,8 +346,13 @@ impl<'a> Lowerer<'a> {
         rules.items = nested(schema.get("items"));
         rules.values = nested(schema.get("additionalProperties").filter(|v| v.is_object()));
         rules.keys = nested(schema.get("x-property-names"));
+        let variant = schema
+            .as_object()
+            .and_then(|map| nullable::variant(self.raw, map))
+            .and_then(|(combinator, index)| schema[combinator][index].get("$ref"))
+            .and_then(Value::as_str);
         let inherited = match (
-            schema.get("$ref").and_then(Value::as_str),
+            schema.get("$ref").and_then(Value::as_str).or(variant),
             schema.get("allOf").and_then(Value::as_array),
         ) {
             (Some(reference), _) => Some(reference.to_string()),
@@ -389,11 +406,11 @@ fn collect_refs(node: &Value, out: &mut Vec<String>) {
 
 /// Whether a component schema becomes a named model (objects, enums, unions) rather
 /// than being inlined where it is used (primitives, arrays, maps, references).
-fn needs_model(schema: &Value) -> bool {
+fn needs_model(raw: &Value, schema: &Value) -> bool {
     let Value::Object(map) = schema else {
         return false;
     };
-    if map.contains_key("$ref") {
+    if map.contains_key("$ref") || nullable::variant(raw, map).is_some() {
         return false;
     }
     if let Some(branches) = map.get("allOf").and_then(Value::as_array) {
