@@ -12,6 +12,7 @@
 
 pub mod capture;
 pub mod codegen;
+pub mod diff;
 pub mod flags;
 pub mod validate;
 
@@ -45,6 +46,9 @@ struct Cli {
 pub enum Command {
     Codegen(codegen::Args),
     Validate(validate::Args),
+    /// Compare two OpenAPI 3.0 documents: which changes break clients, servers, or the
+    /// generated Rust API.
+    Diff(diff::Args),
 }
 
 /// What a command defaults to where the user gave nothing.
@@ -61,6 +65,7 @@ impl Command {
         match self {
             Command::Codegen(args) => codegen::run(args, context, io),
             Command::Validate(args) => validate::run(args, io),
+            Command::Diff(args) => diff::run(args, io),
         }
     }
 }
