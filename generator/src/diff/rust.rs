@@ -120,9 +120,9 @@ impl Out<'_> {
 
 fn kind_name(kind: &ModelKind) -> &'static str {
     match kind {
-        ModelKind::Struct { .. } => "struct",
-        ModelKind::Enum { .. } => "enum",
-        ModelKind::Union { .. } => "enum (union)",
+        ModelKind::Struct { .. } => "a struct",
+        ModelKind::Enum { .. } => "an enum",
+        ModelKind::Union { .. } => "an enum (union)",
     }
 }
 
@@ -183,7 +183,7 @@ fn compare_models(out: &mut Out<'_>, old: &Model, new: &Model, renames: &HashMap
         }
         (a, b) => {
             let message = format!(
-                "Generated type `{}` was a {} and is now a {}.",
+                "Generated type `{}` was {} and is now {}.",
                 new.name,
                 kind_name(a),
                 kind_name(b)
