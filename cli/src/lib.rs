@@ -13,6 +13,7 @@
 pub mod capture;
 pub mod check;
 pub mod codegen;
+pub mod diff;
 pub mod flags;
 pub mod proxy;
 pub mod validate;
@@ -50,6 +51,7 @@ pub enum Command {
     Codegen(codegen::Args),
     Validate(validate::Args),
     Proxy(proxy::Args),
+    Diff(diff::Args),
 }
 
 /// What a command defaults to where the user gave nothing.
@@ -68,6 +70,7 @@ impl Command {
             Command::Codegen(args) => codegen::run(args, context, io),
             Command::Validate(args) => validate::run(args, io),
             Command::Proxy(args) => proxy::run(args, io),
+            Command::Diff(args) => diff::run(args, io),
         }
     }
 }

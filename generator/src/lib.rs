@@ -14,6 +14,7 @@
 
 pub mod codegen;
 pub mod diagnostic;
+pub mod diff;
 pub mod ir;
 pub mod nullable;
 pub mod openapi31;

@@ -49,6 +49,11 @@ pub struct Args {
     /// The proxy's latency run: requests one at a time, on each side.
     #[arg(long, default_value_t = 2000)]
     proxy_requests: usize,
+    /// Time `diff` on this pair of documents (default: ../shared/specs/nexus.json against
+    /// itself). For GitHub's REST description, `npm pack @octokit/openapi@22.0.0` and
+    /// `@23.0.0` under target/ and pass their `generated/api.github.com.json`.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
+    diff: Option<Vec<std::path::PathBuf>>,
 }
 
 struct Stages {
@@ -127,6 +132,11 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         }
     }
     validation(&root, io)?;
+    let pair = args.diff.clone().unwrap_or_else(|| {
+        let nexus = root.join("../shared/specs/nexus.json");
+        vec![nexus.clone(), nexus]
+    });
+    diff_speed(&pair[0], &pair[1], io)?;
     if let Some(megabytes) = args.har_mb {
         big_capture(&root, &scratch, megabytes, io)?;
     }
@@ -354,4 +364,65 @@ fn compile_time(scratch: &Path, name: &str, text: &str) -> anyhow::Result<f64> {
     }
     runs.sort();
     Ok(runs[1].as_secs_f64())
+}
+
+/// `diff` on two documents: loading both, comparing (wire walk and both lowerings), and
+/// the whole command (with source maps and the report), medians of five runs.
+fn diff_speed(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    io: &mut capi_contract::Io<'_>,
+) -> anyhow::Result<()> {
+    use capi_generator::diff;
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let (old_text, new_text) = (read(old)?, read(new)?);
+    let mut samples = Vec::new();
+    let mut found = 0;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let a = Spec::from_text("old", &old_text)?;
+        let b = Spec::from_text("new", &new_text)?;
+        let loaded = start.elapsed();
+        let findings = diff::diff(&a, &b);
+        let compared = start.elapsed() - loaded;
+        let (old_map, new_map) = (
+            capi_generator::source_map::SourceMap::new(&old_text),
+            capi_generator::source_map::SourceMap::new(&new_text),
+        );
+        let report = diff::report::render(
+            capi_generator::validate::report::Format::Json,
+            &findings,
+            &diff::report::Document {
+                name: "old",
+                map: &old_map,
+            },
+            &diff::report::Document {
+                name: "new",
+                map: &new_map,
+            },
+            &diff::report::FailOn::default(),
+        );
+        std::hint::black_box(report);
+        found = findings.len();
+        samples.push((loaded, compared, start.elapsed()));
+    }
+    let median = |pick: fn(&(Duration, Duration, Duration)) -> Duration| {
+        let mut values: Vec<Duration> = samples.iter().map(pick).collect();
+        values.sort();
+        values[values.len() / 2]
+    };
+    writeln!(
+        io.stdout,
+        "diff {} ({:.1} MB) → {} ({:.1} MB): load both {}, compare {}, whole command {}; {found} findings (medians of 5)",
+        old.display(),
+        old_text.len() as f64 / 1e6,
+        new.display(),
+        new_text.len() as f64 / 1e6,
+        ms(median(|s| s.0)),
+        ms(median(|s| s.1)),
+        ms(median(|s| s.2)),
+    )?;
+    Ok(())
 }

@@ -389,7 +389,8 @@ fn violation_lines(outcome: &Outcome) -> Vec<String> {
     lines
 }
 
-fn escape_xml(text: &str) -> String {
+/// Escapes text for XML content and attribute values (shared with `diff`'s JUnit report).
+pub(crate) fn escape_xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -461,7 +462,7 @@ fn junit(outcomes: &[Outcome], summary: Summary, notes: &[String]) -> String {
 }
 
 /// Escapes a GitHub workflow command's data (`%`, CR, LF) or property value (also `:` and `,`).
-fn escape_github(text: &str, property: bool) -> String {
+pub(crate) fn escape_github(text: &str, property: bool) -> String {
     let mut out = text
         .replace('%', "%25")
         .replace('\r', "%0D")
