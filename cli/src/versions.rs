@@ -169,6 +169,28 @@ pub fn explain(contracts: &Contracts, choice: &Choice, outcome: &mut Outcome) {
     for violation in &mut outcome.violations {
         contracts.explain(&choice.at, violation);
     }
+    // A route the contract documents, but only from a later version on, is not "outside
+    // the contract" at this version: the Cloud Controller judged at did not have it.
+    if outcome.verdict == capi_generator::validate::outcome::Verdict::Outside {
+        let Some(route) = outcome.targets.first().cloned() else {
+            return;
+        };
+        let expected = "a path documented in the spec".to_string();
+        let mut violation = capi_generator::validate::Violation {
+            part: "exchange".into(),
+            pointer: String::new(),
+            found: route,
+            expected: expected.clone(),
+            spec_location: "#/paths".into(),
+            spec_position: None,
+        };
+        contracts.explain(&choice.at, &mut violation);
+        if violation.expected != expected {
+            outcome.verdict = capi_generator::validate::outcome::Verdict::Invalid;
+            outcome.targets.clear();
+            outcome.violations.push(violation);
+        }
+    }
 }
 
 /// The validator of the chosen version (today's is the spec as written).

@@ -206,7 +206,7 @@ fn expected(path: &Path) -> Expected {
         match word {
             "exit" => expected.exit = rest.trim().parse().unwrap(),
             "note" => expected.notes.push(rest.trim().to_string()),
-            "ok" | "invalid" | "error" => {
+            "ok" | "invalid" | "error" | "outside" => {
                 let mut parts = rest.split('|').map(|p| p.trim().to_string());
                 let target = parts.next().unwrap_or_default();
                 expected

@@ -100,7 +100,7 @@ async fn queries_are_serialised_as_the_cloud_controller_reads_them() {
     let (line, headers, _) = &seen[0];
     assert_eq!(
         line,
-        "GET /v3/processes?guids=a,b%2Cc&per_page=5&order_by=-created_at&created_ats[gt]=2020-01-01T00%3A00%3A00Z HTTP/1.1"
+        "GET /v3/processes?guids=a,b%252Cc&per_page=5&order_by=-created_at&created_ats[gt]=2020-01-01T00%3A00%3A00Z HTTP/1.1"
     );
     assert!(
         headers

@@ -215,7 +215,17 @@ pub fn run_until(
             .har
             .as_ref()
             .map_or_else(|| "proxy".to_string(), |p| p.display().to_string()),
-        report: report::Writer::new(args.format.into(), report_out)?,
+        report: {
+            // The same report `validate` writes over the proxy's HAR: positions in the
+            // spec, and the version judged at (today's; see the note on stderr).
+            let mut writer = report::Writer::new(args.format.into(), report_out)?
+                .locate_with(validator.source().locator());
+            let contracts = crate::versions::contracts(spec.clone())?;
+            writer.contract_version(crate::versions::report_version(&crate::versions::today(
+                &contracts,
+            )))?;
+            writer
+        },
         coverage: Coverage::new(validator.spec(), validator.operations()),
         count: 0,
         upstream_version: None,

@@ -80,8 +80,7 @@ pub fn router_with(config: &Config) -> axum::Router {
     }
     let controller = Controller::seeded(&config.base);
     controller.seed(config.seed);
-    server::router(Arc::new(controller), options)
-        .layer(axum::middleware::from_fn(break_when_asked))
+    server::router(Arc::new(controller), options).layer(axum::middleware::from_fn(break_when_asked))
 }
 
 /// Test only: a request carrying this header gets a deliberately broken answer — a
