@@ -42,6 +42,13 @@ else
   document=spec/capi.yaml
   excluded=(--exclude-checks positive_data_acceptance)
 fi
+# Two checks expect what a Cloud Controller does not do, so neither run has them:
+# unsupported_method wants 405 for a method a path lacks, but the Cloud Controller (Rails
+# routing) answers 404 CF-NotFound 10000, as the in-memory one does (capi-reference
+# §2.10, issue #9); ensure_resource_availability follows links schemathesis infers from
+# any `guid`, e.g. from a new app to its current droplet, which the contract documents
+# as 404 "Droplet not found" until a droplet is assigned.
+excluded+=(--exclude-checks unsupported_method,ensure_resource_availability)
 timeout 900 "$schemathesis" run "$document" --url "$base" \
   --header "Authorization: bearer property-test" \
   --checks all "${excluded[@]}" \

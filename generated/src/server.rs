@@ -249,8 +249,7 @@ fn read_body<T: serde::de::DeserializeOwned>(
     object: bool,
     optional: bool,
 ) -> Result<T, Refusal> {
-    let bytes: &[u8] = if optional && object && bytes.iter().all(u8::is_ascii_whitespace)
-    {
+    let bytes: &[u8] = if optional && object && bytes.is_empty() {
         b"{}"
     } else {
         bytes

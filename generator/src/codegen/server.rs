@@ -519,7 +519,7 @@ fn support() -> TokenStream {
         // Unused by APIs without request bodies.
         #[allow(dead_code)]
         fn read_body<T: serde::de::DeserializeOwned>(bytes: &[u8], object: bool, optional: bool) -> Result<T, Refusal> {
-            let bytes: &[u8] = if optional && object && bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+            let bytes: &[u8] = if optional && object && bytes.is_empty() { b"{}" } else { bytes };
             let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Refusal::MalformedBody(e.to_string()))?;
             if object && !value.is_object() {
                 return Err(Refusal::InvalidBody("the request body must be a JSON object".into()));
