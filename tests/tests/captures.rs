@@ -108,25 +108,6 @@ fn go_string(text: &str) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 fn expand(placeholder: &str) -> String {
     let (kind, spec) = placeholder
         .split_once(':')
@@ -155,14 +136,14 @@ fn expand(placeholder: &str) -> String {
             let quoted = serde_json::to_string(&compact).unwrap();
             quoted[1..quoted.len() - 1].to_string()
         }
-        "base64" => base64(payload_value(spec).to_string().as_bytes()),
+        "base64" => support::base64(payload_value(spec).to_string().as_bytes()),
         "gzip-base64" => {
             let mut encoder =
                 flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             encoder
                 .write_all(payload_value(spec).to_string().as_bytes())
                 .unwrap();
-            base64(&encoder.finish().unwrap())
+            support::base64(&encoder.finish().unwrap())
         }
         other => panic!("unknown placeholder {{{{{other}:…}}}}"),
     }

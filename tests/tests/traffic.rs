@@ -55,7 +55,7 @@ fn capture() -> Vec<u8> {
         200,
         None,
     );
-    encoded["response"]["content"]["text"] = json!(base64(stats.as_bytes()));
+    encoded["response"]["content"]["text"] = json!(support::base64(stats.as_bytes()));
     encoded["response"]["content"]["encoding"] = json!("base64");
     let html = "<html><body>404 Not Found: Requested route does not exist.</body></html>";
     let mut html_404 = entry("GET", &format!("{API}/v3/apps/x"), None, 404, Some(html));
@@ -115,25 +115,6 @@ fn capture() -> Vec<u8> {
         html_404,
         entry("DELETE", &format!("{API}/v3/spaces/x"), None, 202, None),
     ])
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
 }
 
 #[test]
