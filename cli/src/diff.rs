@@ -34,10 +34,13 @@ pub struct Args {
         default_value = "breaking-for-clients,breaking-for-servers,generated-code-breaking"
     )]
     pub fail_on: String,
-    /// Compare the embedded contract as it stood at two Cloud Controller API versions,
-    /// `A..B` (needs the version-aware contract).
+    /// Compare the contract as it stood at two Cloud Controller API versions, `A..B`
+    /// (`3.150.0..3.228.0`): the embedded contract, or the annotated `--spec FILE`.
     #[arg(long, conflicts_with_all = ["old", "new"])]
     pub cc_version: Option<String>,
+    /// With `--cc-version`: the annotated contract to view at both versions.
+    #[arg(long, requires = "cc_version", value_name = "FILE")]
+    pub spec: Option<std::path::PathBuf>,
 }
 
 /// One side of the comparison: its name in reports, its text and the loaded document.
@@ -52,14 +55,25 @@ pub fn run(args: Args, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let fail_on = report::FailOn::parse(&args.fail_on)
         .map_err(|message| anyhow::anyhow!("--fail-on: {message}"))?;
     let (old, new) = match (&args.cc_version, &args.old, &args.new) {
-        (Some(range), _, _) => versions(range)?,
-        (None, Some(old), Some(new)) => (side(old)?, side(new)?),
+        (Some(range), _, _) => versions(range, args.spec.as_deref())?,
+        (None, Some(old), Some(new)) => {
+            // The two documents load at once (parsing and checking a large one takes
+            // most of the run).
+            let (old, new) = std::thread::scope(|scope| {
+                let old = scope.spawn(|| side(old));
+                let new = side(new);
+                (old.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), new)
+            });
+            (old?, new?)
+        }
         _ => bail!("diff needs OLD and NEW, or --cc-version A..B"),
     };
     let findings = diff::diff(&old.spec, &new.spec);
+    // Only the places the findings name are looked up in each text.
     let (old_map, new_map) = std::thread::scope(|scope| {
-        let old_map = scope.spawn(|| SourceMap::new(&old.text));
-        let new_map = SourceMap::new(&new.text);
+        let old_map =
+            scope.spawn(|| SourceMap::for_pointers(&old.text, findings.iter().map(|f| f.old.as_str())));
+        let new_map = SourceMap::for_pointers(&new.text, findings.iter().map(|f| f.new.as_str()));
         (
             old_map.join().expect("a source map does not panic"),
             new_map,
@@ -85,7 +99,7 @@ pub fn run(args: Args, io: &mut Io<'_>) -> anyhow::Result<u8> {
 
 fn side(argument: &str) -> anyhow::Result<Side> {
     let text = read(argument)?;
-    let spec = Spec::from_text(argument, &text)?;
+    let spec = Spec::to_compare(argument, &text)?;
     Ok(Side {
         name: argument.to_string(),
         text,
@@ -118,16 +132,37 @@ fn read(argument: &str) -> anyhow::Result<String> {
     String::from_utf8(output.stdout).with_context(|| format!("{argument} is not UTF-8 text"))
 }
 
-/// The hook for `--cc-version A..B`: the embedded contract viewed at two versions.
-///
-/// The version-aware contract (issue #14: `x-cf-since`/`x-cf-until` facts and a view of the
-/// contract at a version) is being built separately; until it lands this says so.
-fn versions(range: &str) -> anyhow::Result<(Side, Side)> {
+/// `--cc-version A..B`: the contract (`--spec FILE`, else the embedded one) as it stood at
+/// version A against itself at version B (`capi_generator::versions`: the annotated spec
+/// without what did not exist yet). Both sides are views of the one text, so each finding
+/// is placed in that file; each side is named `FILE@VERSION`.
+fn versions(range: &str, spec: Option<&Path>) -> anyhow::Result<(Side, Side)> {
     let Some((from, to)) = range.split_once("..") else {
-        bail!("--cc-version takes a range A..B, e.g. 3.180.0..3.190.0");
+        bail!("--cc-version takes a range A..B, e.g. 3.150.0..3.228.0");
     };
-    bail!(
-        "--cc-version {from}..{to} needs the version-aware contract, which this build does not \
-         have yet; compare two files or git revisions instead (diff OLD NEW)"
-    )
+    let (name, text) = match spec {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None => (
+            crate::EMBEDDED_SPEC_NAME.to_string(),
+            crate::EMBEDDED_SPEC.to_string(),
+        ),
+    };
+    let contracts = crate::versions::contracts(Spec::to_compare(&name, &text)?)?;
+    let view = |version: &str| -> anyhow::Result<Side> {
+        let version = version.trim();
+        let at = crate::versions::given(&contracts, version)?.at;
+        let spec = contracts
+            .spec_at(&at, capi_generator::versions::ViewOptions::default())
+            .map_err(|e| anyhow::anyhow!("the contract at {at}: {e}"))?;
+        Ok(Side {
+            name: format!("{name}@{version}"),
+            text: text.clone(),
+            spec,
+        })
+    };
+    Ok((view(from)?, view(to)?))
 }

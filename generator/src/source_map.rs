@@ -12,6 +12,8 @@ use yaml_rust2::scanner::Marker;
 
 use crate::pointer;
 
+mod json;
+
 /// A 1-based line and column in a document's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
@@ -45,6 +47,37 @@ impl SourceMap {
             .insert(String::new(), Position { line: 1, column: 1 });
         SourceMap {
             positions: recorder.positions,
+        }
+    }
+
+    /// Maps what is needed to place `pointers` (and the nodes on the way to them, for
+    /// [`SourceMap::nearest`]): a JSON text is scanned for those alone, quickly; a YAML
+    /// text is mapped in full. Every pointer gets the position [`SourceMap::new`] gives.
+    pub fn for_pointers<'p>(text: &str, pointers: impl IntoIterator<Item = &'p str>) -> SourceMap {
+        let starts_json = text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with(['{', '[']);
+        if !starts_json {
+            return SourceMap::new(text);
+        }
+        // Every lookup `position` and `nearest` may make: each pointer, its fragment
+        // decoding, and the same for every node on the way.
+        let mut wanted = std::collections::HashSet::new();
+        for pointer in pointers {
+            let mut at = pointer.strip_prefix('#').unwrap_or(pointer);
+            loop {
+                wanted.insert(at.to_string());
+                wanted.insert(pointer::decode_fragment(at));
+                match at.rfind('/') {
+                    Some(cut) => at = &at[..cut],
+                    None => break,
+                }
+            }
+        }
+        match json::positions(text, &wanted) {
+            Some(mut positions) => {
+                positions.insert(String::new(), Position { line: 1, column: 1 });
+                SourceMap { positions }
+            }
+            None => SourceMap::new(text),
         }
     }
 

@@ -4,10 +4,13 @@
 //! every JSON-pointer lookup use, and as typed `openapiv3` data (`api`), which code
 //! generation lowers from. Both come from the same text.
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostics;
 use crate::pointer;
+
+mod json;
 
 /// HTTP methods an OpenAPI path item may hold, in the order operations are listed.
 pub const METHODS: [&str; 8] = [
@@ -74,17 +77,42 @@ pub struct OperationRef {
 impl Spec {
     /// Parses YAML or JSON text (JSON is YAML) into a spec, or explains why it cannot.
     pub fn from_text(name: &str, text: &str) -> Result<Spec, Diagnostics> {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
-            let position = error.location().map(|l| (l.line(), l.column()));
-            Diagnostics::one(
-                name,
-                "",
-                position,
-                format!("not a YAML or JSON document: {error}"),
-            )
-        })?;
-        let mut key_order = KeyOrder::new();
-        let raw = yaml_to_json(yaml, "", &mut key_order);
+        Spec::from_text_for(name, text, crate::spec_check::Use::Any)
+    }
+
+    /// Parses a document to be compared with another (`diff`): what OpenAPI allows and
+    /// only code generation refuses is a warning (see [`crate::spec_check::Use`]).
+    pub fn to_compare(name: &str, text: &str) -> Result<Spec, Diagnostics> {
+        Spec::from_text_for(name, text, crate::spec_check::Use::Compare)
+    }
+
+    fn from_text_for(
+        name: &str,
+        text: &str,
+        purpose: crate::spec_check::Use,
+    ) -> Result<Spec, Diagnostics> {
+        let json = text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{')
+            .then(|| json::read(text))
+            .flatten();
+        let (raw, key_order) = match json {
+            Some(read) => read,
+            None => {
+                let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
+                    let position = error.location().map(|l| (l.line(), l.column()));
+                    Diagnostics::one(
+                        name,
+                        "",
+                        position,
+                        format!("not a YAML or JSON document: {error}"),
+                    )
+                })?;
+                let mut key_order = KeyOrder::new();
+                let raw = yaml_to_json(yaml, "", &mut key_order);
+                (raw, key_order)
+            }
+        };
         let version = raw.get("openapi").and_then(Value::as_str).unwrap_or("");
         if !version.starts_with("3.0.") {
             let found = if version.is_empty() {
@@ -99,11 +127,13 @@ impl Spec {
                 format!("only OpenAPI 3.0.x documents are supported, found {found}"),
             ));
         }
-        let findings = crate::spec_check::check(name, text, &raw);
+        let findings = crate::spec_check::check_for(name, text, &raw, purpose);
         if !findings.problems.is_empty() {
             return Err(Diagnostics(findings.problems));
         }
-        let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
+        // Most documents are well-formed: the plain read is the quick one, the read that
+        // tracks where it is only runs to place an error.
+        let api = openapiv3::OpenAPI::deserialize(&raw).or_else(|_| serde_path_to_error::deserialize(&raw)).map_err(|error| {
             let (pointer, message) = locate_structural_error(&raw)
                 .unwrap_or_else(|| (path_to_pointer(error.path()), error.inner().to_string()));
             Diagnostics::one(

@@ -257,9 +257,61 @@ fn fail_on_chooses_what_fails_the_run() {
     );
 }
 
+/// `tests/fixtures/diff-versions/<name>/`: `args` (the `--cc-version` range and any other
+/// flags, one line) and either `spec.yaml` (a small annotated contract, given as `--spec`)
+/// with the exact report in `expected.txt`, or no spec (the embedded contract) with
+/// `includes.txt`: finding lines checked by hand that the report must hold (the embedded
+/// contract grows, so its whole report is not fixed here). Optional `exit` (default 1).
 #[test]
-fn cc_version_says_what_it_needs() {
-    let (code, _, err) = xtask(&["diff", "--cc-version", "3.180.0..3.190.0"], b"");
+fn cc_version_compares_the_contract_at_two_versions() {
+    let mut failures = Vec::new();
+    for (name, dir) in folders("diff-versions") {
+        let args = std::fs::read_to_string(dir.join("args")).unwrap();
+        let mut argv: Vec<String> = std::iter::once("diff".to_string())
+            .chain(args.split_whitespace().map(str::to_string))
+            .collect();
+        let spec = dir.join("spec.yaml");
+        if spec.exists() {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+            argv.push("--spec".into());
+            argv.push(spec.strip_prefix(&root).unwrap().display().to_string());
+        }
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let (code, out, err) = xtask(&argv, b"");
+        let exit: u8 = std::fs::read_to_string(dir.join("exit"))
+            .map_or(1, |text| text.trim().parse().unwrap());
+        if code != exit {
+            failures.push(format!("{name}: exit {code}, expected {exit}\n{out}{err}"));
+        }
+        if spec.exists() {
+            if let Err(message) = expect(&dir, &out) {
+                failures.push(message);
+            }
+            continue;
+        }
+        let includes = std::fs::read_to_string(dir.join("includes.txt")).unwrap();
+        for line in includes.lines().filter(|l| !l.trim().is_empty()) {
+            if !out.lines().any(|reported| reported.trim_end() == line.trim_end()) {
+                failures.push(format!("{name}: the report lacks `{line}`\n{out}{err}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn cc_version_refuses_what_is_not_a_range_of_versions() {
+    let (code, _, err) = xtask(&["diff", "--cc-version", "3.180.0"], b"");
     assert_eq!(code, 2);
-    assert!(err.contains("needs the version-aware contract"), "{err}");
+    assert!(err.contains("takes a range A..B"), "{err}");
+    let (code, _, err) = xtask(&["diff", "--cc-version", "3.180.0..soon"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("`soon` is not a version"), "{err}");
+    // The same version on both sides is no change.
+    let (code, out, err) = xtask(&["diff", "--cc-version", "3.197.0..3.197.0"], b"");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("no changes between spec/capi.yaml@3.197.0 and spec/capi.yaml@3.197.0"),
+        "{out}"
+    );
 }

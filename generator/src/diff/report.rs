@@ -60,11 +60,21 @@ impl Document<'_> {
         }
     }
 
-    /// The file part of the name (`HEAD~1:spec/capi.yaml` → `spec/capi.yaml`).
+    /// The file part of the name (`HEAD~1:spec/capi.yaml` → `spec/capi.yaml`; a contract
+    /// viewed at a version, `spec/capi.yaml@3.197.0` → `spec/capi.yaml`).
     fn file(&self) -> &str {
-        match self.name.split_once(':') {
+        let file = match self.name.split_once(':') {
             Some((_, path)) if !path.is_empty() => path,
             _ => self.name,
+        };
+        match file.rsplit_once('@') {
+            Some((path, version))
+                if !path.is_empty()
+                    && crate::versions::parse_version(version).is_ok() =>
+            {
+                path
+            }
+            _ => file,
         }
     }
 }

@@ -24,9 +24,31 @@ pub struct Findings {
 
 /// Checks the document `raw` (parsed from `text`, named `name`).
 pub fn check(name: &str, text: &str, raw: &Value) -> Findings {
-    let own: Vec<(String, String, bool)> = rules::problems(raw)
+    check_for(name, text, raw, Use::Any)
+}
+
+/// What a document is loaded for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Anything: code generation, validation (every rule is a problem).
+    Any,
+    /// Comparing two documents (`diff`): what OpenAPI allows and only code generation
+    /// refuses (a `required` name that is no property) is a warning.
+    Compare,
+}
+
+/// Checks the document `raw` (parsed from `text`, named `name`) for one use.
+pub fn check_for(name: &str, text: &str, raw: &Value, purpose: Use) -> Findings {
+    let (fatal, for_codegen) = rules::problems(raw);
+    let lax = purpose == Use::Compare;
+    let own: Vec<(String, String, bool)> = fatal
         .into_iter()
         .map(|(at, message)| (at, message, false))
+        .chain(
+            for_codegen
+                .into_iter()
+                .map(|(at, message)| (at, message, lax)),
+        )
         .collect();
     let mut problems = own.clone();
     // The official schema's verdict on a node our rules already explained (an unknown
@@ -40,9 +62,12 @@ pub fn check(name: &str, text: &str, raw: &Value) -> Findings {
             .into_iter()
             .filter(|(at, ..)| !explained(at)),
     );
-    let map = SourceMap::new(text);
-    let lines: Vec<&str> = text.lines().collect();
     let mut findings = Findings::default();
+    if problems.is_empty() {
+        return findings;
+    }
+    let map = SourceMap::for_pointers(text, problems.iter().map(|(at, ..)| at.as_str()));
+    let lines: Vec<&str> = text.lines().collect();
     for (pointer, message, harmless) in problems {
         let position = map.nearest(&pointer);
         let diagnostic = Diagnostic {

@@ -55,16 +55,19 @@ const TYPES: [&str; 6] = ["array", "boolean", "integer", "number", "object", "st
 
 type Problems = Vec<(String, String)>;
 
-/// `(pointer, message)` for each rule the document breaks.
-pub(super) fn problems(raw: &Value) -> Problems {
+/// `(pointer, message)` for each rule the document breaks: those that make it unfit for
+/// any use, and those OpenAPI allows that code generation relies on (a `required` name
+/// that is no property).
+pub(super) fn problems(raw: &Value) -> (Problems, Problems) {
     let mut found = Problems::new();
+    let mut for_codegen = Problems::new();
     for (at, schema) in schemas(raw) {
-        schema_rules(raw, &at, schema, &mut found);
+        schema_rules(raw, &at, schema, &mut found, &mut for_codegen);
     }
     operation_ids(raw, &mut found);
     path_parameters(raw, &mut found);
     references(raw, &mut found);
-    found
+    (found, for_codegen)
 }
 
 /// The nearest of `candidates` to `word`, when it is near enough to be a typo.
@@ -84,7 +87,13 @@ fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     }
 }
 
-fn schema_rules(raw: &Value, at: &str, schema: &Map<String, Value>, found: &mut Problems) {
+fn schema_rules(
+    raw: &Value,
+    at: &str,
+    schema: &Map<String, Value>,
+    found: &mut Problems,
+    for_codegen: &mut Problems,
+) {
     for key in schema.keys() {
         if !key.starts_with("x-") && !SCHEMA_KEYWORDS.contains(&key.as_str()) {
             found.push((
@@ -116,13 +125,13 @@ fn schema_rules(raw: &Value, at: &str, schema: &Map<String, Value>, found: &mut 
             for (i, name) in required.iter().enumerate() {
                 let Some(name) = name.as_str() else { continue };
                 if !declared.contains(name) {
-                    found.push((
+                    for_codegen.push((
                         format!("{at}/required/{i}"),
                         format!(
                             "`{name}` is required but is not a property{}",
                             did_you_mean(
                                 name,
-                                &declared.iter().map(String::as_str).collect::<Vec<_>>()
+                                &declared.iter().copied().collect::<Vec<_>>()
                             )
                         ),
                     ));
@@ -135,10 +144,13 @@ fn schema_rules(raw: &Value, at: &str, schema: &Map<String, Value>, found: &mut 
 /// The property names a schema declares itself or through its `allOf` branches, or
 /// `None` when undeclared names are legitimate (no `properties` anywhere, or free-form
 /// additional properties).
-fn declared_properties(raw: &Value, schema: &Map<String, Value>) -> Option<BTreeSet<String>> {
+fn declared_properties<'a>(
+    raw: &'a Value,
+    schema: &'a Map<String, Value>,
+) -> Option<BTreeSet<&'a str>> {
     let mut names = BTreeSet::new();
     let mut any = false;
-    let mut pending = vec![schema.clone()];
+    let mut pending = vec![schema];
     let mut depth = 0;
     while let Some(node) = pending.pop() {
         depth += 1;
@@ -147,7 +159,7 @@ fn declared_properties(raw: &Value, schema: &Map<String, Value>) -> Option<BTree
         }
         if let Some(Value::Object(properties)) = node.get("properties") {
             any = true;
-            names.extend(properties.keys().cloned());
+            names.extend(properties.keys().map(String::as_str));
         }
         if matches!(
             node.get("additionalProperties"),
@@ -165,8 +177,8 @@ fn declared_properties(raw: &Value, schema: &Map<String, Value>) -> Option<BTree
                 Some(reference) => reference
                     .strip_prefix('#')
                     .and_then(|p| pointer::resolve(raw, p))
-                    .map(|(_, node)| node.clone()),
-                None => Some(branch.clone()),
+                    .map(|(_, node)| node),
+                None => Some(branch),
             };
             if let Some(Value::Object(map)) = resolved {
                 pending.push(map);
