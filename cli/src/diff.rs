@@ -62,7 +62,10 @@ pub fn run(args: Args, io: &mut Io<'_>) -> anyhow::Result<u8> {
             let (old, new) = std::thread::scope(|scope| {
                 let old = scope.spawn(|| side(old));
                 let new = side(new);
-                (old.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), new)
+                (
+                    old.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    new,
+                )
             });
             (old?, new?)
         }
@@ -71,8 +74,8 @@ pub fn run(args: Args, io: &mut Io<'_>) -> anyhow::Result<u8> {
     let findings = diff::diff(&old.spec, &new.spec);
     // Only the places the findings name are looked up in each text.
     let (old_map, new_map) = std::thread::scope(|scope| {
-        let old_map =
-            scope.spawn(|| SourceMap::for_pointers(&old.text, findings.iter().map(|f| f.old.as_str())));
+        let old_map = scope
+            .spawn(|| SourceMap::for_pointers(&old.text, findings.iter().map(|f| f.old.as_str())));
         let new_map = SourceMap::for_pointers(&new.text, findings.iter().map(|f| f.new.as_str()));
         (
             old_map.join().expect("a source map does not panic"),

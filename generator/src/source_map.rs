@@ -54,7 +54,9 @@ impl SourceMap {
     /// [`SourceMap::nearest`]): a JSON text is scanned for those alone, quickly; a YAML
     /// text is mapped in full. Every pointer gets the position [`SourceMap::new`] gives.
     pub fn for_pointers<'p>(text: &str, pointers: impl IntoIterator<Item = &'p str>) -> SourceMap {
-        let starts_json = text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with(['{', '[']);
+        let starts_json = text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with(['{', '[']);
         if !starts_json {
             return SourceMap::new(text);
         }
@@ -224,6 +226,29 @@ mod tests {
         assert_eq!(at(text, "/a").as_deref(), Some("2:3"));
         assert_eq!(at(text, "/a/b/1/c").as_deref(), Some("2:19"));
         assert_eq!(at(text, "/d").as_deref(), Some("3:3"));
+    }
+
+    #[test]
+    fn a_json_scan_for_some_pointers_places_them_as_the_full_map_does() {
+        let text = "{\n  \"a~b\": {\"c/d\": [1, {\"\\u00e9t\\u00e9\": true}, \"x]\"]},\n\t\"é\": {\"k\": null}, \"z\": [[], {}]\n}\n";
+        let full = SourceMap::new(text);
+        let pointers = [
+            "/a~0b/c~1d/1/\u{e9}t\u{e9}",
+            "/a~0b/c~1d/2",
+            "/\u{e9}/k",
+            "/z/1",
+            "/z/0/nothing",
+            "#/%C3%A9",
+            "/missing/deeper",
+        ];
+        let some = SourceMap::for_pointers(text, pointers);
+        for pointer in pointers {
+            assert_eq!(some.position(pointer), full.position(pointer), "{pointer}");
+            assert_eq!(some.nearest(pointer), full.nearest(pointer), "{pointer}");
+        }
+        assert!(some.position("/a~0b/c~1d/1/\u{e9}t\u{e9}").is_some());
+        // Only what was asked for (and the way to it) is placed.
+        assert_eq!(some.position("/a~0b/c~1d/0"), None);
     }
 
     #[test]

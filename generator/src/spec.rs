@@ -133,16 +133,18 @@ impl Spec {
         }
         // Most documents are well-formed: the plain read is the quick one, the read that
         // tracks where it is only runs to place an error.
-        let api = openapiv3::OpenAPI::deserialize(&raw).or_else(|_| serde_path_to_error::deserialize(&raw)).map_err(|error| {
-            let (pointer, message) = locate_structural_error(&raw)
-                .unwrap_or_else(|| (path_to_pointer(error.path()), error.inner().to_string()));
-            Diagnostics::one(
-                name,
-                &pointer,
-                None,
-                format!("not a valid OpenAPI 3.0 document: {message}"),
-            )
-        })?;
+        let api = openapiv3::OpenAPI::deserialize(&raw)
+            .or_else(|_| serde_path_to_error::deserialize(&raw))
+            .map_err(|error| {
+                let (pointer, message) = locate_structural_error(&raw)
+                    .unwrap_or_else(|| (path_to_pointer(error.path()), error.inner().to_string()));
+                Diagnostics::one(
+                    name,
+                    &pointer,
+                    None,
+                    format!("not a valid OpenAPI 3.0 document: {message}"),
+                )
+            })?;
         Ok(Spec {
             name: name.to_string(),
             raw,

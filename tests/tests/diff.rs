@@ -291,7 +291,10 @@ fn cc_version_compares_the_contract_at_two_versions() {
         }
         let includes = std::fs::read_to_string(dir.join("includes.txt")).unwrap();
         for line in includes.lines().filter(|l| !l.trim().is_empty()) {
-            if !out.lines().any(|reported| reported.trim_end() == line.trim_end()) {
+            if !out
+                .lines()
+                .any(|reported| reported.trim_end() == line.trim_end())
+            {
                 failures.push(format!("{name}: the report lacks `{line}`\n{out}{err}"));
             }
         }

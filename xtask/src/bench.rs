@@ -137,6 +137,7 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         vec![nexus.clone(), nexus]
     });
     diff_speed(&pair[0], &pair[1], io)?;
+    crate::bench_diff::whole_process(&pair[0], &pair[1], 5, io)?;
     if let Some(megabytes) = args.har_mb {
         big_capture(&root, &scratch, megabytes, io)?;
     }
@@ -382,14 +383,20 @@ fn diff_speed(
     let mut found = 0;
     for _ in 0..5 {
         let start = Instant::now();
-        let a = Spec::from_text("old", &old_text)?;
-        let b = Spec::from_text("new", &new_text)?;
+        let a = Spec::to_compare("old", &old_text)?;
+        let b = Spec::to_compare("new", &new_text)?;
         let loaded = start.elapsed();
         let findings = diff::diff(&a, &b);
         let compared = start.elapsed() - loaded;
         let (old_map, new_map) = (
-            capi_generator::source_map::SourceMap::new(&old_text),
-            capi_generator::source_map::SourceMap::new(&new_text),
+            capi_generator::source_map::SourceMap::for_pointers(
+                &old_text,
+                findings.iter().map(|f| f.old.as_str()),
+            ),
+            capi_generator::source_map::SourceMap::for_pointers(
+                &new_text,
+                findings.iter().map(|f| f.new.as_str()),
+            ),
         );
         let report = diff::report::render(
             capi_generator::validate::report::Format::Json,

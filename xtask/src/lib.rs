@@ -6,6 +6,7 @@
 //! in-process with captured input and output.
 
 mod bench;
+mod bench_diff;
 mod bench_proxy;
 
 use std::ffi::OsString;

@@ -69,8 +69,7 @@ impl Document<'_> {
         };
         match file.rsplit_once('@') {
             Some((path, version))
-                if !path.is_empty()
-                    && crate::versions::parse_version(version).is_ok() =>
+                if !path.is_empty() && crate::versions::parse_version(version).is_ok() =>
             {
                 path
             }

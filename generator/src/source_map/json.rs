@@ -209,13 +209,10 @@ impl Scan<'_, '_> {
                     depth -= 1;
                     self.at += 1;
                 }
-                b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => {
-                    return Some(())
-                }
+                b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return Some(()),
                 _ => self.at += 1,
             }
-            if depth == 0 && self.at > 0 && matches!(self.bytes[self.at - 1], b'"' | b'}' | b']')
-            {
+            if depth == 0 && self.at > 0 && matches!(self.bytes[self.at - 1], b'"' | b'}' | b']') {
                 return Some(());
             }
         }

@@ -129,10 +129,7 @@ fn schema_rules(
                         format!("{at}/required/{i}"),
                         format!(
                             "`{name}` is required but is not a property{}",
-                            did_you_mean(
-                                name,
-                                &declared.iter().copied().collect::<Vec<_>>()
-                            )
+                            did_you_mean(name, &declared.iter().copied().collect::<Vec<_>>())
                         ),
                     ));
                 }
