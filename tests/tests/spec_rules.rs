@@ -55,12 +55,20 @@ fn verdict(
         panic!("{id} {body} has no body")
     };
     let payload = apply(support::payload(file), changes);
-    validator
+    let violations: Vec<String> = validator
         .validate(&target, &payload)
         .unwrap()
         .into_iter()
         .map(|v| format!("{} {}", v.pointer, v.expected))
-        .collect()
+        .collect();
+    // The fast path (a simd-json tape, no `Value`) must reach the same verdict.
+    let bytes = serde_json::to_vec(&payload).unwrap();
+    assert_eq!(
+        validator.proves_valid(&target, &bytes, false),
+        violations.is_empty(),
+        "fast and full paths disagree on {file} {changes:?}: {violations:?}"
+    );
+    violations
 }
 
 macro_rules! cases {
