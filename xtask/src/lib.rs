@@ -6,6 +6,7 @@
 //! in-process with captured input and output.
 
 mod bench;
+mod peers;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -196,6 +196,21 @@ impl Validator {
         }
     }
 
+    /// The JSON Schema document a target is compiled from: the converted spec with a root
+    /// `$ref` to the target (what other validators, e.g. ajv, can be given).
+    pub fn json_schema(&self, target: &Target, strict: bool) -> Value {
+        self.root_schema(rules(target.direction, strict), target)
+    }
+
+    fn root_schema(&self, rules: Rules, target: &Target) -> Value {
+        let mut root = self.document(rules).clone();
+        if let Value::Object(map) = &mut root {
+            let reference = format!("#{}", pointer::to_uri_fragment(&target.schema_pointer));
+            map.insert("$ref".into(), Value::String(reference));
+        }
+        root
+    }
+
     fn document(&self, rules: Rules) -> &Value {
         match rules {
             Rules::Request => &self.request,
@@ -209,11 +224,7 @@ impl Validator {
         if let Some(found) = self.lock().get(&key) {
             return Ok(found.clone());
         }
-        let mut root = self.document(rules).clone();
-        if let Value::Object(map) = &mut root {
-            let reference = format!("#{}", pointer::to_uri_fragment(&target.schema_pointer));
-            map.insert("$ref".into(), Value::String(reference));
-        }
+        let root = self.root_schema(rules, target);
         let compiled = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
