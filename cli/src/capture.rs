@@ -35,6 +35,8 @@ pub struct Options {
     pub progress: bool,
     /// Print peak memory and throughput at the end.
     pub stats: bool,
+    /// Human report: list passing exchanges too, instead of a summary of them.
+    pub list_all: bool,
     /// Report format.
     pub format: report::Format,
 }
@@ -78,6 +80,9 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     let show_progress = options.progress && io.stderr_is_terminal;
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
     let mut writer = report::Writer::new(options.format, &mut io.stdout)?;
+    if !options.list_all {
+        writer = writer.summarising_passes();
+    }
     let mut written = 0usize;
 
     let (work, work_queue) = sync_channel::<Item>(workers * 32);

@@ -118,6 +118,11 @@ pub struct Args {
     #[arg(long)]
     stats: bool,
 
+    /// Captures, human report: list every exchange, passing ones too (by default passing
+    /// exchanges are summarised per operation and status, and only failures are listed).
+    #[arg(long)]
+    list_all: bool,
+
     /// Report format. `json` is stable and documented in README.md.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -150,6 +155,7 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
             base_path: args.base_path.clone(),
             progress: !args.no_progress,
             stats: args.stats,
+            list_all: args.list_all,
             format: args.format.into(),
         };
         return capture::run(&validator, &options, io);
@@ -157,6 +163,7 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
     for (flag, given) in [
         ("--strict", args.strict),
         ("--coverage", args.coverage),
+        ("--list-all", args.list_all),
         ("--base-path", args.base_path.is_some()),
     ] {
         if given {

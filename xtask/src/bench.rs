@@ -159,7 +159,15 @@ fn validation(root: &Path, io: &mut capi_contract::Io<'_>) -> anyhow::Result<Vec
     writeln!(
         io.stdout,
         "\n{:<24} {:>7} {:>10} {:>8} {:>14} {:>8} {:>7} {:>14} {:>8}",
-        "payload", "bytes", "parse/s", "MB/s", "parse+valid/s", "MB/s", "ratio", "fast path/s", "MB/s"
+        "payload",
+        "bytes",
+        "parse/s",
+        "MB/s",
+        "parse+valid/s",
+        "MB/s",
+        "ratio",
+        "fast path/s",
+        "MB/s"
     )?;
     let mut measured = Vec::new();
     for (file, operation, status) in PAYLOADS {

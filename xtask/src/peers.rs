@@ -111,7 +111,13 @@ fn progenitor(root: &Path, dir: &Path) -> anyhow::Result<(Duration, Duration)> {
     let bin = dir.join("cargo/bin/cargo-progenitor");
     if !bin.is_file() {
         let status = Command::new(&cargo)
-            .args(["install", "--quiet", "--locked", "cargo-progenitor", "--root"])
+            .args([
+                "install",
+                "--quiet",
+                "--locked",
+                "cargo-progenitor",
+                "--root",
+            ])
             .arg(dir.join("cargo"))
             .env("CARGO_TARGET_DIR", dir.join("cargo-build"))
             .status()
@@ -127,7 +133,11 @@ fn progenitor(root: &Path, dir: &Path) -> anyhow::Result<(Duration, Duration)> {
             let start = Instant::now();
             let output = command.output()?;
             if !output.status.success() {
-                bail!("{:?} failed: {}", command, String::from_utf8_lossy(&output.stderr).trim());
+                bail!(
+                    "{:?} failed: {}",
+                    command,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                );
             }
             runs.push(start.elapsed());
         }

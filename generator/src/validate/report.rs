@@ -82,6 +82,8 @@ pub struct Writer<W: Write> {
     out: W,
     summary: Summary,
     buffered: Vec<Outcome>,
+    /// Human format: passing outcomes counted by what they exercised, not listed.
+    passes: Option<std::collections::BTreeMap<String, usize>>,
 }
 
 impl<W: Write> Writer<W> {
@@ -95,13 +97,29 @@ impl<W: Write> Writer<W> {
             out,
             summary: Summary::default(),
             buffered: Vec::new(),
+            passes: None,
         })
+    }
+
+    /// In the human format, counts passing outcomes per target (and, for captured
+    /// exchanges, status) and prints that table at the end instead of a block for each:
+    /// a capture of 50,000 good exchanges reports its failures and one line per operation.
+    /// Other formats are unchanged.
+    pub fn summarising_passes(mut self) -> Writer<W> {
+        if self.format == Format::Human {
+            self.passes = Some(std::collections::BTreeMap::new());
+        }
+        self
     }
 
     /// Adds one outcome.
     pub fn outcome(&mut self, outcome: &Outcome) -> io::Result<()> {
         let first = self.summary.passed + self.summary.failed + self.summary.errors == 0;
         self.summary.count(outcome);
+        if let (Some(passes), Verdict::Valid) = (&mut self.passes, outcome.verdict) {
+            *passes.entry(pass_key(outcome)).or_default() += 1;
+            return Ok(());
+        }
         match self.format {
             Format::Human => self.out.write_all(human_block(outcome).as_bytes()),
             Format::Json => {
@@ -122,6 +140,12 @@ impl<W: Write> Writer<W> {
         let summary = self.summary;
         match self.format {
             Format::Human => {
+                if let Some(passes) = self.passes.as_ref().filter(|p| !p.is_empty()) {
+                    writeln!(self.out, "passed (--list-all lists each):")?;
+                    for (key, count) in passes {
+                        writeln!(self.out, "  {count:>8}  {key}")?;
+                    }
+                }
                 if let Some(coverage) = coverage {
                     self.out.write_all(coverage.table().as_bytes())?;
                 }
@@ -195,6 +219,16 @@ pub fn summarize(outcomes: &[Outcome]) -> Summary {
     let mut summary = Summary::default();
     outcomes.iter().for_each(|o| summary.count(o));
     summary
+}
+
+/// What a passing outcome is counted under: its targets, and the status of a captured
+/// exchange (its input ends `→ STATUS`).
+fn pass_key(outcome: &Outcome) -> String {
+    let targets = outcome.targets.join("; ");
+    match outcome.input.rsplit_once(" → ") {
+        Some((_, status)) => format!("{targets} → {status}"),
+        None => targets,
+    }
 }
 
 fn human_block(outcome: &Outcome) -> String {
