@@ -161,6 +161,7 @@ fn fast_and_full_paths_agree_on_every_payload_and_mutation() {
             }
         }
     }
+    eprintln!("{checked} cases, {proven} proven valid by the fast path");
     assert!(
         wrong.is_empty(),
         "{} of {checked} cases disagree:\n{}",
