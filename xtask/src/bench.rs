@@ -121,11 +121,11 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         }
     }
     let ours = validation(&root, io)?;
-    if args.peers {
-        crate::peers::run(&root, &scratch.join("peers"), &ours, io)?;
-    }
     if let Some(megabytes) = args.har_mb {
         big_capture(&root, &scratch, megabytes, io)?;
+    }
+    if args.peers {
+        crate::peers::run(&root, &scratch.join("peers"), &ours, io)?;
     }
     Ok(0)
 }
