@@ -8,6 +8,7 @@
 mod bench;
 mod bench_diff;
 mod bench_proxy;
+mod peers;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
