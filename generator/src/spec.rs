@@ -91,11 +91,10 @@ impl Spec {
         text: &str,
         purpose: crate::spec_check::Use,
     ) -> Result<Spec, Diagnostics> {
-        let json = text
+        let starts_json = text
             .trim_start_matches([' ', '\t', '\n', '\r'])
-            .starts_with('{')
-            .then(|| json::read(text))
-            .flatten();
+            .starts_with('{');
+        let json = if starts_json { json::read(text) } else { None };
         let (raw, key_order) = match json {
             Some(read) => read,
             None => {

@@ -70,7 +70,11 @@ impl Scan<'_, '_> {
 
     fn expect(&mut self, byte: u8) -> Option<()> {
         self.whitespace();
-        (self.bytes.get(self.at) == Some(&byte)).then(|| self.at += 1)
+        if self.bytes.get(self.at) != Some(&byte) {
+            return None;
+        }
+        self.at += 1;
+        Some(())
     }
 
     /// Where byte `offset` stands (offsets only grow during a scan).
