@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn a_json_scan_for_some_pointers_places_them_as_the_full_map_does() {
-        let text = "{\n  \"a~b\": {\"c/d\": [1, {\"\\u00e9t\\u00e9\": true}, \"x]\"]},\n\t\"é\": {\"k\": null}, \"z\": [[], {}]\n}\n";
+        let text = "{\n  \"a~b\": {\"c/d\": [1, {\"\\u00e9t\\u00e9\": true}, \"x]\"]},\n  \"é\": {\"k\": null}, \"z\": [[], {}]\n}\n";
         let full = SourceMap::new(text);
         let pointers = [
             "/a~0b/c~1d/1/\u{e9}t\u{e9}",
