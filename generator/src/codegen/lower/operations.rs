@@ -167,6 +167,7 @@ impl Lowerer<'_> {
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
+            .filter(|(k, _)| !k.starts_with("x-"))
             .map(|(k, _)| k.clone())
             .collect();
         for status in statuses {
