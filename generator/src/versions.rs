@@ -310,7 +310,11 @@ fn read_node(
                         if documented == (key == UNTIL) || !is_status(name) {
                             errors.push(format!(
                                 "#{entry_at}: `{name}` must be a status {} in this map",
-                                if key == SINCE { "documented" } else { "not documented" }
+                                if key == SINCE {
+                                    "documented"
+                                } else {
+                                    "not documented"
+                                }
                             ));
                             continue;
                         }
@@ -505,7 +509,7 @@ fn apply_status_maps(map: &mut Map<String, Value>, at: &At) {
 }
 
 /// Notes "Since CC API …" in the description of every status dated `x-cf-since` on its
-/// operation's `responses` map (a referenced response is copied in to carry it).
+/// operation's `responses` map (beside the `$ref` of a referenced response).
 fn describe_statuses(doc: &mut Value) {
     let snapshot = doc.clone();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
@@ -535,17 +539,18 @@ fn describe_statuses(doc: &mut Value) {
                 let Some(response) = responses.get_mut(&status) else {
                     continue;
                 };
-                if let Some(target) = response
+                // A referenced response keeps its reference and gains a description
+                // beside it (an OpenAPI 3.1 Reference Object's override).
+                let referenced = response
                     .get("$ref")
                     .and_then(Value::as_str)
                     .and_then(|r| r.strip_prefix('#'))
                     .and_then(|r| pointer::resolve(&snapshot, r))
-                {
-                    *response = target.1.clone();
-                }
+                    .and_then(|(_, target)| target.get("description").cloned());
                 if let Value::Object(map) = response {
                     let note = since_note(&version);
-                    let description = match map.get("description").and_then(Value::as_str) {
+                    let own = map.get("description").cloned().or(referenced);
+                    let description = match own.as_ref().and_then(Value::as_str) {
                         Some(text) if text.contains(&note) => continue,
                         Some(text) => format!("{}\n\n{note}", text.trim_end()),
                         None => note,
@@ -790,8 +795,15 @@ fn status_history(raw: &Value, responses: &str, status: &str) -> Option<History>
     let dated = |key: &str| {
         map.get(key)
             .and_then(|m| m.get(status))
-            .and_then(|v| v.as_str().or_else(|| v.get("version").and_then(Value::as_str)))
-            .or_else(|| map.get(status).and_then(|r| r.get(key)).and_then(Value::as_str))
+            .and_then(|v| {
+                v.as_str()
+                    .or_else(|| v.get("version").and_then(Value::as_str))
+            })
+            .or_else(|| {
+                map.get(status)
+                    .and_then(|r| r.get(key))
+                    .and_then(Value::as_str)
+            })
             .and_then(|v| parse_version(v).ok())
     };
     dated(SINCE)

@@ -123,7 +123,11 @@ impl Pretender {
             return response;
         };
         let responses = finding.spec_location.trim_start_matches('#');
-        let Some(documented) = self.then.spec().pointer(responses).and_then(Value::as_object)
+        let Some(documented) = self
+            .then
+            .spec()
+            .pointer(responses)
+            .and_then(Value::as_object)
         else {
             return response;
         };
