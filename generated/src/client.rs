@@ -617,7 +617,7 @@ impl Client {
         let request = self.request(reqwest::Method::POST, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404", "422", "503"]).await
     }
-    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache. Since CC API 3.85.0.
+    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache. Since CC API 3.170.0.
     pub async fn clear_app_buildpack_cache(
         &self,
         guid: &str,
@@ -691,7 +691,7 @@ impl Client {
         let request = self.request(reqwest::Method::GET, &path, Vec::new());
         self.send_json(request, &["200"], &["401", "403", "404"]).await
     }
-    /// `GET /v3/apps/{guid}/features`: List an app's features. Since CC API 3.31.0.
+    /// `GET /v3/apps/{guid}/features`: List an app's features. Since CC API 3.29.0.
     pub async fn list_app_features(
         &self,
         guid: &str,
@@ -714,7 +714,7 @@ impl Client {
             next: Some(first),
         }
     }
-    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature. Since CC API 3.31.0.
+    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature. Since CC API 3.30.0.
     pub async fn get_app_feature(
         &self,
         guid: &str,

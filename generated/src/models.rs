@@ -126,10 +126,14 @@ pub struct AppFeature {
     pub description: String,
     pub enabled: bool,
 }
-/// The app's features. Pagination hrefs may be relative paths.
+/// The app's features. Pagination hrefs may be relative paths. Before 3.31.0 the list
+/// had an empty `pagination` object (and before 3.30.0 an empty `features` list
+/// instead of `resources`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppFeatureList {
+    /// Since CC API 3.30.0.
     pub resources: Vec<AppFeature>,
+    /// Since CC API 3.31.0.
     #[serde(deserialize_with = "super::support::object")]
     pub pagination: Pagination,
 }
@@ -1687,6 +1691,7 @@ pub struct V2AppCreate {
     /// A buildpack name or git/http URL; `""` autodetects.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub buildpack: super::support::Tristate<String>,
+    /// Since CC API v2 2.19.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1694,10 +1699,13 @@ pub struct V2AppCreate {
     /// Since CC API v2 2.66.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_http_endpoint: super::support::Tristate<String>,
+    /// Since CC API v2 2.22.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub diego: super::support::Tristate<bool>,
+    /// Since CC API v2 2.25.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub enable_ssh: super::support::Tristate<bool>,
+    /// Since CC API v2 2.8.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub docker_image: super::support::Tristate<String>,
     /// Since CC API v2 2.82.0.
@@ -1715,6 +1723,7 @@ pub struct V2AppCreate {
     pub console: super::support::Tristate<bool>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub debug: super::support::Tristate<String>,
+    /// Since CC API v2 2.42.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub ports: super::support::Tristate<Vec<i32>>,
     pub space_guid: Option<String>,
@@ -1755,20 +1764,29 @@ pub struct V2AppEntity {
     pub debug: Option<String>,
     pub staging_task_id: Option<String>,
     pub package_state: V2AppEntityPackageState,
+    /// Since CC API v2 2.19.0.
     pub health_check_type: HealthCheckType,
     pub health_check_timeout: Option<i32>,
     /// Since CC API v2 2.66.0.
     pub health_check_http_endpoint: Option<String>,
+    /// Since CC API v2 2.5.0.
     pub staging_failed_reason: Option<String>,
+    /// Since CC API v2 2.30.0.
     pub staging_failed_description: Option<String>,
+    /// Since CC API v2 2.22.0.
     pub diego: bool,
+    /// Since CC API v2 2.8.0.
     pub docker_image: Option<String>,
     /// Since CC API v2 2.82.0.
     #[serde(deserialize_with = "super::support::object")]
     pub docker_credentials: V2AppEntityDockerCredentials,
+    /// Since CC API v2 2.12.0.
     pub package_updated_at: Option<super::support::DateTime>,
+    /// Since CC API v2 2.14.0.
     pub detected_start_command: String,
+    /// Since CC API v2 2.25.0.
     pub enable_ssh: bool,
+    /// Since CC API v2 2.42.0.
     pub ports: Option<Vec<i32>>,
     pub space_url: String,
     pub stack_url: String,
@@ -1931,6 +1949,7 @@ pub struct V2AppUpdate {
     /// A buildpack name or git/http URL; `""` autodetects.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub buildpack: super::support::Tristate<String>,
+    /// Since CC API v2 2.19.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1938,10 +1957,13 @@ pub struct V2AppUpdate {
     /// Since CC API v2 2.66.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_http_endpoint: super::support::Tristate<String>,
+    /// Since CC API v2 2.22.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub diego: super::support::Tristate<bool>,
+    /// Since CC API v2 2.25.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub enable_ssh: super::support::Tristate<bool>,
+    /// Since CC API v2 2.8.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub docker_image: super::support::Tristate<String>,
     /// Since CC API v2 2.82.0.
@@ -1959,6 +1981,7 @@ pub struct V2AppUpdate {
     pub console: super::support::Tristate<bool>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub debug: super::support::Tristate<String>,
+    /// Since CC API v2 2.42.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub ports: super::support::Tristate<Vec<i32>>,
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1985,6 +2008,7 @@ pub struct V2AppUpdateDockerCredentials {
     )]
     pub password: Option<String>,
 }
+/// Since CC API v2 2.19.0.
 #[derive(
     Debug,
     Clone,

@@ -765,7 +765,7 @@ pub const RESTART_APP: Operation = Operation {
     method: "POST",
     path: "/v3/apps/{guid}/actions/restart",
 };
-/// Clear an app's buildpack cache. Since CC API 3.85.0.
+/// Clear an app's buildpack cache. Since CC API 3.170.0.
 pub const CLEAR_APP_BUILDPACK_CACHE: Operation = Operation {
     id: "clear_app_buildpack_cache",
     method: "POST",
@@ -801,13 +801,13 @@ pub const GET_APP_SSH_ENABLED: Operation = Operation {
     method: "GET",
     path: "/v3/apps/{guid}/ssh_enabled",
 };
-/// List an app's features. Since CC API 3.31.0.
+/// List an app's features. Since CC API 3.29.0.
 pub const LIST_APP_FEATURES: Operation = Operation {
     id: "list_app_features",
     method: "GET",
     path: "/v3/apps/{guid}/features",
 };
-/// Get an app feature. Since CC API 3.31.0.
+/// Get an app feature. Since CC API 3.30.0.
 pub const GET_APP_FEATURE: Operation = Operation {
     id: "get_app_feature",
     method: "GET",

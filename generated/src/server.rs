@@ -2974,7 +2974,7 @@ pub trait Apps: Send + Sync + 'static {
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = RestartAppResponse> + Send;
-    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache. Since CC API 3.85.0.
+    /// `POST /v3/apps/{guid}/actions/clear_buildpack_cache`: Clear an app's buildpack cache. Since CC API 3.170.0.
     fn clear_app_buildpack_cache(
         &self,
         context: RequestContext,
@@ -3011,13 +3011,13 @@ pub trait Apps: Send + Sync + 'static {
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = GetAppSshEnabledResponse> + Send;
-    /// `GET /v3/apps/{guid}/features`: List an app's features. Since CC API 3.31.0.
+    /// `GET /v3/apps/{guid}/features`: List an app's features. Since CC API 3.29.0.
     fn list_app_features(
         &self,
         context: RequestContext,
         guid: String,
     ) -> impl std::future::Future<Output = ListAppFeaturesResponse> + Send;
-    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature. Since CC API 3.31.0.
+    /// `GET /v3/apps/{guid}/features/{name}`: Get an app feature. Since CC API 3.30.0.
     fn get_app_feature(
         &self,
         context: RequestContext,
@@ -3246,11 +3246,11 @@ impl axum::response::IntoResponse for GetJobResponse {
 pub enum ListProcessesResponse {
     /// `200`: A page of processes.
     Ok { body: super::models::ProcessList },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ListProcessesResponse {
@@ -3268,11 +3268,11 @@ impl axum::response::IntoResponse for ListProcessesResponse {
 pub enum GetProcessResponse {
     /// `200`: The process.
     Ok { body: super::models::Process },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3293,15 +3293,15 @@ impl axum::response::IntoResponse for GetProcessResponse {
 pub enum UpdateProcessResponse {
     /// `200`: The updated process.
     Ok { body: super::models::Process },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateProcessResponse {
@@ -3323,15 +3323,15 @@ impl axum::response::IntoResponse for UpdateProcessResponse {
 pub enum ScaleProcessResponse {
     /// `202`: The process, with its new scale.
     Accepted { body: super::models::Process },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ScaleProcessResponse {
@@ -3355,11 +3355,11 @@ pub enum GetProcessStatsResponse {
     Ok { body: super::models::ProcessStats },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002;
+    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002; `CF-InstancesUnavailable`, 220002; `CF-RunnerUnavailable`, 170015). (Since CC API 3.9.0)
     ServiceUnavailable { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for GetProcessStatsResponse {
@@ -3382,7 +3382,7 @@ pub enum TerminateProcessInstanceResponse {
     NoContent {},
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3410,11 +3410,11 @@ pub enum ListProcessInstancesResponse {
     Ok { body: super::models::ProcessInstanceList },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002;
+    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002; `CF-InstancesUnavailable`, 220002; `CF-RunnerUnavailable`, 170015).
     ServiceUnavailable { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ListProcessInstancesResponse {
@@ -3437,11 +3437,11 @@ impl axum::response::IntoResponse for ListProcessInstancesResponse {
 pub enum ListAppProcessesResponse {
     /// `200`: A page of the app's processes.
     Ok { body: super::models::ProcessList },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3462,11 +3462,11 @@ impl axum::response::IntoResponse for ListAppProcessesResponse {
 pub enum GetAppProcessResponse {
     /// `200`: The process.
     Ok { body: super::models::Process },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3487,15 +3487,15 @@ impl axum::response::IntoResponse for GetAppProcessResponse {
 pub enum UpdateAppProcessResponse {
     /// `200`: The updated process.
     Ok { body: super::models::Process },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppProcessResponse {
@@ -3517,15 +3517,15 @@ impl axum::response::IntoResponse for UpdateAppProcessResponse {
 pub enum ScaleAppProcessResponse {
     /// `202`: The process, with its new scale.
     Accepted { body: super::models::Process },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ScaleAppProcessResponse {
@@ -3549,11 +3549,11 @@ pub enum GetAppProcessStatsResponse {
     Ok { body: super::models::ProcessStats },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002;
+    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002; `CF-InstancesUnavailable`, 220002; `CF-RunnerUnavailable`, 170015). (Since CC API 3.9.0)
     ServiceUnavailable { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for GetAppProcessStatsResponse {
@@ -3578,7 +3578,7 @@ pub enum TerminateAppProcessInstanceResponse {
     NoContent {},
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3604,11 +3604,11 @@ impl axum::response::IntoResponse for TerminateAppProcessInstanceResponse {
 pub enum ListAppsResponse {
     /// `200`: A page of apps, with `included` when `include` was given.
     Ok { body: super::models::AppList },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ListAppsResponse {
@@ -3626,13 +3626,13 @@ impl axum::response::IntoResponse for ListAppsResponse {
 pub enum CreateAppResponse {
     /// `201`: The new app.
     Created { body: super::models::App },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for CreateAppResponse {
@@ -3651,11 +3651,11 @@ impl axum::response::IntoResponse for CreateAppResponse {
 pub enum GetAppResponse {
     /// `200`: The app, with `included` when `include` was given.
     Ok { body: super::models::App },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3674,11 +3674,11 @@ impl axum::response::IntoResponse for GetAppResponse {
 /// The answers `delete_app` documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeleteAppResponse {
-    /// `202`: Accepted; the work runs as the job named in `Location`. No body.
+    /// `202`: Accepted; the work runs as the job named in `Location`. No body. (Since CC API 3.20.0)
     Accepted { location: String },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3698,15 +3698,15 @@ impl axum::response::IntoResponse for DeleteAppResponse {
 pub enum UpdateAppResponse {
     /// `200`: The updated app.
     Ok { body: super::models::App },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppResponse {
@@ -3728,11 +3728,11 @@ pub enum StartAppResponse {
     Ok { body: super::models::App },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for StartAppResponse {
@@ -3753,11 +3753,11 @@ pub enum StopAppResponse {
     Ok { body: super::models::App },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for StopAppResponse {
@@ -3778,13 +3778,13 @@ pub enum RestartAppResponse {
     Ok { body: super::models::App },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
-    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002;
+    /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002; `CF-InstancesUnavailable`, 220002; `CF-RunnerUnavailable`, 170015).
     ServiceUnavailable { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for RestartAppResponse {
@@ -3806,7 +3806,7 @@ pub enum ClearAppBuildpackCacheResponse {
     Accepted { location: String },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3836,7 +3836,7 @@ pub enum GetAppEnvResponse {
     Ok { body: super::models::AppEnv },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3858,7 +3858,7 @@ pub enum GetAppEnvironmentVariablesResponse {
     Ok { body: super::models::AppEnvironmentVariables },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3884,15 +3884,15 @@ impl axum::response::IntoResponse for GetAppEnvironmentVariablesResponse {
 pub enum UpdateAppEnvironmentVariablesResponse {
     /// `200`: All of the app's variables after the merge.
     Ok { body: super::models::AppEnvironmentVariables },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppEnvironmentVariablesResponse {
@@ -3926,7 +3926,7 @@ pub enum GetAppPermissionsResponse {
     Ok { body: super::models::AppPermissions },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3948,7 +3948,7 @@ pub enum GetAppSshEnabledResponse {
     Ok { body: super::models::AppSshEnabled },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3970,7 +3970,7 @@ pub enum ListAppFeaturesResponse {
     Ok { body: super::models::AppFeatureList },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -3992,7 +3992,7 @@ pub enum GetAppFeatureResponse {
     Ok { body: super::models::AppFeature },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -4012,15 +4012,15 @@ impl axum::response::IntoResponse for GetAppFeatureResponse {
 pub enum UpdateAppFeatureResponse {
     /// `200`: The feature.
     Ok { body: super::models::AppFeature },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppFeatureResponse {
@@ -4044,7 +4044,7 @@ pub enum GetAppCurrentDropletRelationshipResponse {
     Ok { body: super::models::CurrentDropletRelationship },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -4072,15 +4072,15 @@ impl axum::response::IntoResponse for GetAppCurrentDropletRelationshipResponse {
 pub enum SetAppCurrentDropletResponse {
     /// `200`: The relationship.
     Ok { body: super::models::CurrentDropletRelationship },
-    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an
+    /// `400`: The request could not be read: malformed JSON (`CF-MessageParseError`, 1001), an invalid or unknown query parameter (`CF-BadQueryParameter`, 10005) or an invalid request (`CF-InvalidRequest`, 10004).
     BadRequest { body: super::models::ErrorEnvelope },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for SetAppCurrentDropletResponse {
@@ -4108,7 +4108,7 @@ pub enum GetAppCurrentDropletResponse {
     Ok { body: super::models::Droplet },
     /// `401`: No valid token (`CF-NotAuthenticated`, 10002, or `CF-InvalidAuthToken`, 1000).
     Unauthorized { body: super::models::ErrorEnvelope },
-    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag
+    /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
@@ -4130,15 +4130,15 @@ impl axum::response::IntoResponse for GetAppCurrentDropletResponse {
 pub enum V2CreateAppResponse {
     /// `201`: The new app.
     Created { body: super::models::V2App },
-    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a
+    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a model validation failure (`CF-AppInvalid`, 100001; `CF-AppMemoryInvalid`, 100006; …).
     BadRequest { body: super::models::V2Error },
     /// `401`: No valid token.
     Unauthorized { body: super::models::V2Error },
     /// `403`: Not authorized.
     Forbidden { body: super::models::V2Error },
-    /// `422`: The web process is deploying (`CF-ScaleDisabledDuringDeployment`, 390016; …) or
+    /// `422`: The web process is deploying (`CF-ScaleDisabledDuringDeployment`, 390016; …) or staging through v2 is disabled. (Since CC API v2 2.115.0)
     UnprocessableEntity { body: super::models::V2Error },
-    /// `429`: The v2 rate limit was exceeded (`CF-RateLimitV2APIExceeded`, 10018).
+    /// `429`: A rate limit was exceeded: the v2 limit (`CF-RateLimitV2APIExceeded`, 10018, since v2 2.186.0) or the general one (`CF-RateLimitExceeded`, 10013). (Since CC API v2 2.64.0)
     TooManyRequests { body: super::models::V2Error },
 }
 impl axum::response::IntoResponse for V2CreateAppResponse {
@@ -4160,7 +4160,7 @@ impl axum::response::IntoResponse for V2CreateAppResponse {
 pub enum V2GetAppResponse {
     /// `200`: The app.
     Ok { body: super::models::V2App },
-    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a
+    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a model validation failure (`CF-AppInvalid`, 100001; `CF-AppMemoryInvalid`, 100006; …).
     BadRequest { body: super::models::V2Error },
     /// `401`: No valid token.
     Unauthorized { body: super::models::V2Error },
@@ -4168,7 +4168,7 @@ pub enum V2GetAppResponse {
     Forbidden { body: super::models::V2Error },
     /// `404`: The app does not exist (`CF-AppNotFound`, 100004).
     NotFound { body: super::models::V2Error },
-    /// `429`: The v2 rate limit was exceeded (`CF-RateLimitV2APIExceeded`, 10018).
+    /// `429`: A rate limit was exceeded: the v2 limit (`CF-RateLimitV2APIExceeded`, 10018, since v2 2.186.0) or the general one (`CF-RateLimitExceeded`, 10013). (Since CC API v2 2.64.0)
     TooManyRequests { body: super::models::V2Error },
 }
 impl axum::response::IntoResponse for V2GetAppResponse {
@@ -4188,7 +4188,7 @@ impl axum::response::IntoResponse for V2GetAppResponse {
 pub enum V2UpdateAppResponse {
     /// `201`: The updated app.
     Created { body: super::models::V2App },
-    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a
+    /// `400`: Invalid v2 request: a wrongly typed field (`CF-MessageParseError`, 1001) or a model validation failure (`CF-AppInvalid`, 100001; `CF-AppMemoryInvalid`, 100006; …).
     BadRequest { body: super::models::V2Error },
     /// `401`: No valid token.
     Unauthorized { body: super::models::V2Error },
@@ -4196,9 +4196,9 @@ pub enum V2UpdateAppResponse {
     Forbidden { body: super::models::V2Error },
     /// `404`: The app does not exist (`CF-AppNotFound`, 100004).
     NotFound { body: super::models::V2Error },
-    /// `422`: The web process is deploying (`CF-ScaleDisabledDuringDeployment`, 390016; …) or
+    /// `422`: The web process is deploying (`CF-ScaleDisabledDuringDeployment`, 390016; …) or staging through v2 is disabled. (Since CC API v2 2.115.0)
     UnprocessableEntity { body: super::models::V2Error },
-    /// `429`: The v2 rate limit was exceeded (`CF-RateLimitV2APIExceeded`, 10018).
+    /// `429`: A rate limit was exceeded: the v2 limit (`CF-RateLimitV2APIExceeded`, 10018, since v2 2.186.0) or the general one (`CF-RateLimitExceeded`, 10013). (Since CC API v2 2.64.0)
     TooManyRequests { body: super::models::V2Error },
 }
 impl axum::response::IntoResponse for V2UpdateAppResponse {

@@ -164,6 +164,20 @@ pub enum Subject {
     EnumValue(String),
     /// A key the object schema had, which the spec does not model.
     RemovedKey(String),
+    /// A documented response status of an operation (dated on its `responses` map):
+    /// `x-cf-since: {"503": "3.9.0"}` for a status answered from that version on,
+    /// `x-cf-until: {"204": "3.20.0"}` for one answered before it only (and not
+    /// documented today).
+    Status(String),
+}
+
+/// Whether `at` is the `responses` map of an operation (`/paths/{path}/{method}/responses`).
+pub fn is_operation_responses(at: &str) -> bool {
+    let tokens = pointer::tokens(at);
+    tokens.len() == 4
+        && tokens[0] == "paths"
+        && crate::spec::METHODS.contains(&tokens[2].as_str())
+        && tokens[3] == "responses"
 }
 
 /// One dated fact of the spec.
@@ -271,6 +285,7 @@ fn read_node(
                 .collect()
         })
         .unwrap_or_default();
+    let responses = is_operation_responses(at);
     let mut entries: BTreeMap<String, Annotation> = BTreeMap::new();
     for key in [SINCE, UNTIL] {
         let Some(value) = map.get(key) else { continue };
@@ -288,7 +303,23 @@ fn read_node(
                 for (name, entry) in entries_map {
                     let entry_at = pointer::push(&key_at, name);
                     let version = version_at(entry, &entry_at, errors);
-                    let subject = if enum_values.contains(name) {
+                    let subject = if responses {
+                        // A dated status: documented today from `since` on, or only
+                        // before `until` (then not documented today).
+                        let documented = map.contains_key(name);
+                        if documented == (key == UNTIL) || !is_status(name) {
+                            errors.push(format!(
+                                "#{entry_at}: `{name}` must be a status {} in this map",
+                                if key == SINCE {
+                                    "documented"
+                                } else {
+                                    "not documented"
+                                }
+                            ));
+                            continue;
+                        }
+                        Subject::Status(name.clone())
+                    } else if enum_values.contains(name) {
                         Subject::EnumValue(name.clone())
                     } else if key == UNTIL && map.get("enum").is_none() {
                         Subject::RemovedKey(name.clone())
@@ -331,6 +362,14 @@ fn read_node(
     found.extend(entries.into_values());
 }
 
+/// A status key of a responses map: `200`, `2XX` or `default`.
+fn is_status(key: &str) -> bool {
+    key == "default"
+        || (key.len() == 3
+            && key.starts_with(['1', '2', '3', '4', '5'])
+            && (key[1..].bytes().all(|b| b.is_ascii_digit()) || &key[1..] == "XX"))
+}
+
 /// The node a dated fact is about exists at `at`.
 fn exists(since: Option<&Version>, until: Option<&Version>, at: &At) -> bool {
     since.is_none_or(|s| at.has_reached(s)) && until.is_none_or(|u| !at.has_reached(u))
@@ -359,7 +398,7 @@ pub struct ViewOptions {
 /// `info.version` set to the version.
 pub fn view(raw: &Value, at: &At, options: ViewOptions) -> Value {
     let mut doc = raw.clone();
-    if prune(&mut doc, at, options) {
+    if prune(&mut doc, "", at, options) {
         doc = Value::Object(Map::new());
     }
     // References to removed nodes go with them, until nothing dangles.
@@ -369,20 +408,28 @@ pub fn view(raw: &Value, at: &At, options: ViewOptions) -> Value {
             break;
         }
     }
+    if options.describe {
+        describe_statuses(&mut doc);
+    }
     if let Some(info) = doc.get_mut("info").and_then(Value::as_object_mut) {
         info.insert("version".into(), Value::String(at.v3.to_string()));
     }
     doc
 }
 
-/// Prunes below `node`; returns whether `node` itself does not exist at `at`.
-fn prune(node: &mut Value, at: &At, options: ViewOptions) -> bool {
+/// Prunes below `node` (at pointer `path`); returns whether `node` itself does not
+/// exist at `at`.
+fn prune(node: &mut Value, path: &str, at: &At, options: ViewOptions) -> bool {
     match node {
         Value::Object(map) => {
             if !node_exists(map, at) {
                 return true;
             }
-            apply_maps(map, at);
+            if is_operation_responses(path) {
+                apply_status_maps(map, at);
+            } else {
+                apply_maps(map, at);
+            }
             if options.describe {
                 describe(map);
             }
@@ -392,9 +439,10 @@ fn prune(node: &mut Value, at: &At, options: ViewOptions) -> bool {
                 if key == SINCE || key == UNTIL || key.starts_with("x-cf") {
                     continue;
                 }
+                let child_path = pointer::push(path, &key);
                 let gone = map
                     .get_mut(&key)
-                    .is_some_and(|child| prune(child, at, options));
+                    .is_some_and(|child| prune(child, &child_path, at, options));
                 if gone {
                     map.remove(&key);
                     removed.push(key);
@@ -413,10 +461,104 @@ fn prune(node: &mut Value, at: &At, options: ViewOptions) -> bool {
             false
         }
         Value::Array(items) => {
-            items.retain_mut(|item| !prune(item, at, options));
+            let mut i = 0;
+            items.retain_mut(|item| {
+                let keep = !prune(item, &format!("{path}/{i}"), at, options);
+                i += 1;
+                keep
+            });
             false
         }
         _ => false,
+    }
+}
+
+/// The dated statuses of an operation's `responses` map: a status not answered yet at
+/// `at` leaves the map; one answered then but no longer comes back, without a body.
+fn apply_status_maps(map: &mut Map<String, Value>, at: &At) {
+    let dated = |key: &str| -> Vec<(String, Option<Version>)> {
+        map.get(key)
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(status, v)| {
+                        let text = v
+                            .as_str()
+                            .or_else(|| v.get("version").and_then(Value::as_str));
+                        (status.clone(), text.and_then(|t| parse_version(t).ok()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (since, until) = (dated(SINCE), dated(UNTIL));
+    for (status, since) in since {
+        if since.as_ref().is_some_and(|s| !at.has_reached(s)) {
+            map.remove(&status);
+        }
+    }
+    for (status, until) in until {
+        if let Some(until) = until.filter(|u| !at.has_reached(u)) {
+            map.entry(status).or_insert_with(|| {
+                serde_json::json!({
+                    "description": format!("Answered by Cloud Controllers before {until}.")
+                })
+            });
+        }
+    }
+}
+
+/// Notes "Since CC API …" in the description of every status dated `x-cf-since` on its
+/// operation's `responses` map (beside the `$ref` of a referenced response).
+fn describe_statuses(doc: &mut Value) {
+    let snapshot = doc.clone();
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (method, operation) in item.iter_mut() {
+            if !crate::spec::METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let since: Vec<(String, String)> = responses
+                .get(SINCE)
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (status, version) in since {
+                let Some(response) = responses.get_mut(&status) else {
+                    continue;
+                };
+                // A referenced response keeps its reference and gains a description
+                // beside it (an OpenAPI 3.1 Reference Object's override).
+                let referenced = response
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix('#'))
+                    .and_then(|r| pointer::resolve(&snapshot, r))
+                    .and_then(|(_, target)| target.get("description").cloned());
+                if let Value::Object(map) = response {
+                    let note = since_note(&version);
+                    let own = map.get("description").cloned().or(referenced);
+                    let description = match own.as_ref().and_then(Value::as_str) {
+                        Some(text) if text.contains(&note) => continue,
+                        Some(text) => format!("{}\n\n{note}", text.trim_end()),
+                        None => note,
+                    };
+                    map.insert("description".into(), Value::String(description));
+                }
+            }
+        }
     }
 }
 
@@ -584,7 +726,12 @@ pub fn explain(raw: &Value, at: &At, violation: &mut Violation) {
         }
         _ => None,
     };
+    let status = violation
+        .found
+        .strip_prefix("status ")
+        .filter(|_| violation.pointer.is_empty() && location.ends_with("/responses"));
     let history = history.or_else(|| match keyword {
+        _ if status.is_some() => status_history(raw, &location, status.unwrap_or_default()),
         _ if violation.part == "query" && location.ends_with("/parameters") => {
             parameter_history(raw, &location, &violation.pointer)
         }
@@ -596,7 +743,9 @@ pub fn explain(raw: &Value, at: &At, violation: &mut Violation) {
     let Some(history) = history else { return };
     let line_version =
         |v: &Version| Line::of(v).map_or_else(|| at.v3.clone(), |l| at.get(l).clone());
-    let what = if keyword == "enum" {
+    let what = if let Some(status) = status {
+        format!("status {status}")
+    } else if keyword == "enum" {
         format!("value {}", violation.found)
     } else if violation.part == "query" {
         format!("query parameter {:?}", violation.pointer)
@@ -637,6 +786,29 @@ fn key_history(raw: &Value, object: &str, name: &str) -> Option<History> {
         .or_else(|| entry.get("version").and_then(Value::as_str))?;
     let hint = entry.get("hint").and_then(Value::as_str).map(String::from);
     parse_version(text).ok().map(|u| History::Removed(u, hint))
+}
+
+/// The history of a status of the operation whose `responses` map is at `responses`:
+/// dated on the map, or (an inline response) on the response itself.
+fn status_history(raw: &Value, responses: &str, status: &str) -> Option<History> {
+    let map = raw.pointer(responses)?;
+    let dated = |key: &str| {
+        map.get(key)
+            .and_then(|m| m.get(status))
+            .and_then(|v| {
+                v.as_str()
+                    .or_else(|| v.get("version").and_then(Value::as_str))
+            })
+            .or_else(|| {
+                map.get(status)
+                    .and_then(|r| r.get(key))
+                    .and_then(Value::as_str)
+            })
+            .and_then(|v| parse_version(v).ok())
+    };
+    dated(SINCE)
+        .map(History::Introduced)
+        .or_else(|| dated(UNTIL).map(|u| History::Removed(u, None)))
 }
 
 /// The history of a query parameter of the operation at `parameters` (its list).

@@ -183,7 +183,22 @@ fn response_enum(operation: &Operation) -> TokenStream {
             response
                 .doc
                 .as_deref()
-                .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
+                .map(|d| {
+                    // The first paragraph, and the version note a view adds as the last.
+                    let first = d
+                        .split("\n\n")
+                        .next()
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    match d.rsplit_once("\n\n") {
+                        Some((_, note)) if note.starts_with("Since CC API") => {
+                            format!(": {first} ({})", note.trim_end_matches('.'))
+                        }
+                        _ => format!(": {first}"),
+                    }
+                })
                 .unwrap_or_default()
         );
         let fixed = response.status.parse::<u16>().ok();

@@ -476,7 +476,12 @@ impl<'a> Walk<'a> {
             op.operation
                 .get("responses")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+                .map(|m| {
+                    m.iter()
+                        .filter(|(k, _)| !k.starts_with("x-"))
+                        .map(|(k, v)| (k.as_str(), v))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let old_responses = responses(old_op);

@@ -45,7 +45,7 @@ impl Coverage {
                     .pointer(&format!("{}/responses", o.pointer))
                     .and_then(Value::as_object);
                 let statuses = responses
-                    .map(|r| r.keys().cloned().collect())
+                    .map(|r| r.keys().filter(|k| !k.starts_with("x-")).cloned().collect())
                     .unwrap_or_default();
                 ((o.method.clone(), o.path.clone()), statuses)
             })

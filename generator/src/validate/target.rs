@@ -262,7 +262,11 @@ fn resolve_exchange(raw: &Value, operation: &OperationRef, exchange: Exchange) -
             match key.and_then(|k| pointer::resolve(raw, &pointer::push(&responses, k))) {
                 Some((response, _)) => media_schema(raw, &response, label, Direction::Response),
                 None => {
-                    let keys: Vec<&str> = documented.keys().map(String::as_str).collect();
+                    let keys: Vec<&str> = documented
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| !k.starts_with("x-"))
+                        .collect();
                     undocumented_status(status, &name, &responses, &keys)
                 }
             }

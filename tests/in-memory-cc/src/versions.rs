@@ -1,7 +1,9 @@
 //! Pretending to be an older Cloud Controller (`--cc-version V`): a layer over the
 //! router that answers 404 for operations V did not have yet, removes from JSON answers
 //! the fields V did not send (by the contract's version facts), and reports V in the
-//! root document (`links.cloud_controller_v3.meta.version` and `…_v2…`).
+//! root document (`links.cloud_controller_v3.meta.version` and `…_v2…`). A success
+//! status V did not document yet is answered with the one V documented (an app delete
+//! before 3.20.0: 204 without a body instead of 202 with a job).
 //!
 //! It post-processes what the controller renders, so the controller itself knows
 //! nothing about versions.
@@ -57,7 +59,7 @@ impl Pretender {
         if self.absent(&method, &path) {
             return not_found();
         }
-        let response = next.run(request).await;
+        let response = self.restatus(&method, &path, next.run(request).await);
         let is_json = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -101,6 +103,58 @@ impl Pretender {
             Ok(Resolution::Finding(_)) | Err(_)
         );
         known_today && !known_then
+    }
+
+    /// A success status today's contract documents and V's does not becomes the one
+    /// success status V documented for the operation; a 204 loses its body and headers.
+    fn restatus(&self, method: &str, path: &str, mut response: Response) -> Response {
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            return response;
+        }
+        let spec = TargetSpec::Operation(
+            OperationSelector::MethodPath {
+                method: method.to_string(),
+                path: path.to_string(),
+            },
+            Exchange::Response(status),
+        );
+        let Ok(Resolution::Finding(finding)) = self.then.resolve(&spec) else {
+            return response;
+        };
+        let responses = finding.spec_location.trim_start_matches('#');
+        let Some(documented) = self
+            .then
+            .spec()
+            .pointer(responses)
+            .and_then(Value::as_object)
+        else {
+            return response;
+        };
+        let successes: Vec<u16> = documented
+            .keys()
+            .filter_map(|k| k.parse::<u16>().ok())
+            .filter(|s| (200..300).contains(s))
+            .collect();
+        let [then] = successes[..] else {
+            return response;
+        };
+        let Ok(code) = StatusCode::from_u16(then) else {
+            return response;
+        };
+        *response.status_mut() = code;
+        if code == StatusCode::NO_CONTENT {
+            let (mut parts, _) = response.into_parts();
+            for name in [
+                header::LOCATION,
+                header::CONTENT_TYPE,
+                header::CONTENT_LENGTH,
+            ] {
+                parts.headers.remove(name);
+            }
+            return Response::from_parts(parts, Body::empty());
+        }
+        response
     }
 
     fn rewrite(&self, method: &str, path: &str, status: u16, value: &mut Value) {

@@ -167,6 +167,7 @@ impl Lowerer<'_> {
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
+            .filter(|(k, _)| !k.starts_with("x-"))
             .map(|(k, _)| k.clone())
             .collect();
         for status in statuses {
@@ -174,7 +175,12 @@ impl Lowerer<'_> {
             let Some((resolved_at, response)) = pointer::resolve(self.raw, &response_at) else {
                 continue;
             };
-            let doc = doc_of(response);
+            // A description beside a `$ref` overrides the referenced one (OpenAPI 3.1).
+            let doc = self
+                .raw
+                .pointer(&response_at)
+                .and_then(doc_of)
+                .or_else(|| doc_of(response));
             let body = match crate::spec::json_body_schema(self.raw, &resolved_at) {
                 Some(schema_at) => {
                     let schema = self.raw.pointer(&schema_at).cloned().unwrap_or(Value::Null);
