@@ -110,7 +110,7 @@ def before_call(ctx, case, **kwargs):
             app = _api(case, f"/v3/apps/{case.path_parameters['guid']}")
             if app is not None and app["lifecycle"]["type"] != lifecycle["type"]:
                 del body["lifecycle"]
-    elif operation == "get_app_current_droplet":
+    elif operation in ("get_app_current_droplet", "get_app_current_droplet_relationship"):
         # A new app has no droplet until one is assigned (404 "Droplet not found", as the
         # operation documents); ask an app that has one, so that the 404 seen is never the
         # app's own (ensure_resource_availability reads it so after `POST /v3/apps`).
