@@ -1,6 +1,6 @@
 //! Checking captured traffic: files are read on one thread (HAR as a stream), exchanges
-//! are checked on every core, and outcomes are reported in capture order as they finish,
-//! so memory stays bounded whatever the capture's size.
+//! are checked on every core (handed over in batches of 64), and outcomes are reported in
+//! capture order as they finish, so memory stays bounded whatever the capture's size.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -38,6 +38,8 @@ pub struct Options {
     pub progress: bool,
     /// Print peak memory and throughput at the end.
     pub stats: bool,
+    /// Human report: list passing exchanges too, instead of a summary of them.
+    pub list_all: bool,
     /// Report format.
     pub format: report::Format,
     /// The Cloud Controller version the checks judge by, for the report.
@@ -50,7 +52,12 @@ pub struct Options {
 /// A rewrite of each outcome before it is reported.
 pub type Explain = Box<dyn Fn(&mut Outcome) + Send + Sync>;
 
-type Item = (usize, Result<Exchange, String>);
+/// Exchanges travel between threads in batches (the index of the first, then the items),
+/// so handing them over costs little next to checking them.
+type Batch = (usize, Vec<Result<Exchange, String>>);
+
+/// Exchanges per batch.
+const BATCH: usize = 64;
 
 /// Checks every exchange of every capture and writes the report; returns the exit code.
 pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
@@ -95,10 +102,13 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     if let Some(version) = &options.version {
         writer.contract_version(version.clone())?;
     }
+    if !options.list_all {
+        writer = writer.summarising_passes();
+    }
     let mut written = 0usize;
 
-    let (work, work_queue) = sync_channel::<Item>(workers * 32);
-    let (done, finished) = sync_channel::<(usize, Outcome)>(workers * 32);
+    let (work, work_queue) = sync_channel::<Batch>(workers * 2);
+    let (done, finished) = sync_channel::<(usize, Vec<Outcome>)>(workers * 2);
     // Workers own the queue: when they have all stopped (e.g. the report's reader went
     // away), the queue closes and the reader thread stops sending.
     let queue = Arc::new(Mutex::new(work_queue));
@@ -116,14 +126,16 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         drop(queue);
         let mut pending = BTreeMap::new();
         let mut last_progress = Instant::now();
-        for (index, outcome) in finished {
-            pending.insert(index, outcome);
-            while let Some(mut outcome) = pending.remove(&written) {
-                if let Some(explain) = &options.explain {
-                    explain(&mut outcome);
+        for (index, outcomes) in finished {
+            pending.insert(index, outcomes);
+            while let Some(mut outcomes) = pending.remove(&written) {
+                for outcome in &mut outcomes {
+                    if let Some(explain) = &options.explain {
+                        explain(outcome);
+                    }
+                    writer.outcome(outcome)?;
                 }
-                writer.outcome(&outcome)?;
-                written += 1;
+                written += outcomes.len();
             }
             if show_progress && last_progress.elapsed() > Duration::from_millis(200) {
                 last_progress = Instant::now();
@@ -175,14 +187,22 @@ fn produce(
     stdin: Option<&[u8]>,
     forced: Option<Input>,
     read: &AtomicU64,
-    work: &SyncSender<Item>,
+    work: &SyncSender<Batch>,
     notes: &Mutex<Vec<String>>,
 ) {
     let mut index = 0usize;
     let mut open = true;
-    let mut send = |item: Result<Exchange, String>| {
-        open = open && work.send((index, item)).is_ok();
-        index += 1;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut send = |item: Option<Result<Exchange, String>>| {
+        // `None` flushes what is left.
+        let flush = item.is_none();
+        batch.extend(item);
+        if (flush && !batch.is_empty()) || batch.len() >= BATCH {
+            let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            let first = index;
+            index += items.len();
+            open = open && work.send((first, items)).is_ok();
+        }
     };
     for file in files {
         let name = file.display().to_string();
@@ -192,7 +212,7 @@ fn produce(
             match std::fs::File::open(file) {
                 Ok(handle) => Box::new(handle),
                 Err(error) => {
-                    send(Err(format!("cannot read {name}: {error}")));
+                    send(Some(Err(format!("cannot read {name}: {error}"))));
                     continue;
                 }
             }
@@ -216,17 +236,17 @@ fn produce(
                 let mut said = CaptureNotes::new(&name);
                 let read = har::read(reader, &name, &mut |item| {
                     said.observe(&item);
-                    send(item)
+                    send(Some(item))
                 });
                 if let Err(problem) = read {
-                    send(Err(format!("{name}: {problem}")));
+                    send(Some(Err(format!("{name}: {problem}"))));
                 }
                 lock(notes).extend(said.finish());
             }
             Input::Trace => {
                 let mut bytes = Vec::new();
                 if let Err(error) = reader.read_to_end(&mut bytes) {
-                    send(Err(format!("cannot read {name}: {error}")));
+                    send(Some(Err(format!("cannot read {name}: {error}"))));
                     continue;
                 }
                 let text = trace::decode(&bytes);
@@ -235,12 +255,13 @@ fn produce(
                 exchanges.iter().for_each(|item| said.observe(item));
                 lock(notes).extend(said.finish());
                 if exchanges.is_empty() {
-                    send(Err(format!("{name}: no REQUEST/RESPONSE blocks found; is it a cf CLI trace (CF_TRACE=true)?")));
+                    send(Some(Err(format!("{name}: no REQUEST/RESPONSE blocks found; is it a cf CLI trace (CF_TRACE=true)?"))));
                 }
-                exchanges.into_iter().for_each(&mut send);
+                exchanges.into_iter().for_each(|e| send(Some(e)));
             }
         }
     }
+    send(None);
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -271,8 +292,8 @@ fn first_byte(reader: &mut impl std::io::BufRead) -> Option<u8> {
 /// Checks queued exchanges until the queue closes; returns the coverage it saw.
 fn consume(
     validator: &Validator,
-    queue: &Mutex<Receiver<Item>>,
-    done: &SyncSender<(usize, Outcome)>,
+    queue: &Mutex<Receiver<Batch>>,
+    done: &SyncSender<(usize, Vec<Outcome>)>,
     options: &CheckOptions,
 ) -> Coverage {
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
@@ -281,15 +302,18 @@ fn consume(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .recv();
-        let Ok((index, item)) = next else { break };
-        let outcome = match item {
-            Ok(exchange) => check_exchange(validator, &exchange, options, &mut coverage),
-            Err(problem) => {
-                let input = problem.split(": ").next().unwrap_or_default().to_string();
-                Outcome::error(&input, Vec::new(), problem)
-            }
-        };
-        if done.send((index, outcome)).is_err() {
+        let Ok((index, items)) = next else { break };
+        let outcomes = items
+            .into_iter()
+            .map(|item| match item {
+                Ok(exchange) => check_exchange(validator, &exchange, options, &mut coverage),
+                Err(problem) => {
+                    let input = problem.split(": ").next().unwrap_or_default().to_string();
+                    Outcome::error(&input, Vec::new(), problem)
+                }
+            })
+            .collect();
+        if done.send((index, outcomes)).is_err() {
             break;
         }
     }

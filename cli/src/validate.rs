@@ -131,6 +131,11 @@ pub struct Args {
     #[arg(long, value_name = "VERSION")]
     cc_version: Option<String>,
 
+    /// Captures, human report: list every exchange, passing ones too (by default passing
+    /// exchanges are summarised per operation and status, and only failures are listed).
+    #[arg(long)]
+    list_all: bool,
+
     /// Report format. `json` is stable and documented in README.md.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -182,6 +187,7 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
             outside_fails: args.outside == Outside::Fail,
             progress: !args.no_progress,
             stats: args.stats,
+            list_all: args.list_all,
             format: args.format.into(),
             version: Some(versions::report_version(&choice)),
             explain: Some(Box::new(move |outcome: &mut Outcome| {
@@ -193,6 +199,7 @@ pub fn run(args: Args, io: &mut crate::Io<'_>) -> anyhow::Result<u8> {
     for (flag, given) in [
         ("--strict", args.strict),
         ("--coverage", args.coverage),
+        ("--list-all", args.list_all),
         ("--base-path", args.base_path.is_some()),
     ] {
         if given {

@@ -26,12 +26,22 @@ fn verdict(validator: &Validator, case: &Case) -> Vec<String> {
     else {
         panic!("{id} {body} has no body")
     };
-    validator
-        .validate(&target, &case.payload())
+    let payload = case.payload();
+    let violations: Vec<String> = validator
+        .validate(&target, &payload)
         .unwrap()
         .into_iter()
         .map(|v| format!("{} {}", v.pointer, v.expected))
-        .collect()
+        .collect();
+    // The fast path (a simd-json tape, no `Value`) must reach the same verdict.
+    let bytes = serde_json::to_vec(&payload).unwrap();
+    assert_eq!(
+        validator.proves_valid(&target, &bytes, false),
+        violations.is_empty(),
+        "fast and full paths disagree on {}: {violations:?}",
+        case.name()
+    );
+    violations
 }
 
 fn check(cases: Vec<Case>) {

@@ -125,6 +125,20 @@ fn a_har_capture_is_checked_exchange_by_exchange() {
         out.ends_with("5 passed, 4 failed, 1 outside the contract\n"),
         "{out}"
     );
+    // Passing exchanges are summarised per operation and status, not listed one by one.
+    assert!(!out.contains("ok: "), "{out}");
+    assert!(
+        out.contains("passed (--list-all lists each):\n")
+            && out.contains("         1  GET /v3/processes/{guid} → 200\n"),
+        "{out}"
+    );
+    let (_, listed, _) = xtask(&["validate", "--list-all", "-"], &capture());
+    assert_eq!(
+        listed.matches("\nok: ").count() + usize::from(listed.starts_with("ok: ")),
+        5,
+        "{listed}"
+    );
+    assert!(!listed.contains("passed (--list-all"), "{listed}");
     for expected in [
         "INVALID: - entry 6: GET https://api.example.org/v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82 → 200 (GET /v3/processes/{guid})",
         "  response /instances: expected a number >= 0",
@@ -134,11 +148,14 @@ fn a_har_capture_is_checked_exchange_by_exchange() {
         "  response (root): expected Content-Type application/json",
         "found: a body that is not JSON",
         // A Cloud Controller route the contract does not describe: counted, not a failure.
-        "outside: - entry 10: DELETE https://api.example.org/v3/spaces/x → 202 (DELETE /v3/spaces/{guid})",
         "  DELETE /v3/spaces/{guid}  1",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }
+    // Outside-the-contract exchanges are counted per route, and listed with --list-all.
+    let outside = "outside: - entry 10: DELETE https://api.example.org/v3/spaces/x → 202 (DELETE /v3/spaces/{guid})";
+    assert!(!out.contains(outside), "{out}");
+    assert!(listed.contains(outside), "{listed}");
 }
 
 #[test]
@@ -268,7 +285,7 @@ Content-Type: application/json\n\
 {{\"resources\": [{{\"type\": \"web\", \"index\": 0, \"state\": \"ASLEEP\"}}]}}\n\
 OK\n"
     );
-    let (code, out, _) = xtask(&["validate", "-"], trace.as_bytes());
+    let (code, out, _) = xtask(&["validate", "--list-all", "-"], trace.as_bytes());
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("ok: -:2: POST https://api.example.org/v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82/actions/scale → 202"), "{out}");
     assert!(
@@ -286,7 +303,10 @@ OK\n"
 fn broken_captures_are_reported_and_the_rest_still_checked() {
     let mut truncated = capture();
     truncated.truncate(truncated.len() / 2);
-    let (code, out, _) = xtask(&["validate", "--input", "har", "-"], &truncated);
+    let (code, out, _) = xtask(
+        &["validate", "--list-all", "--input", "har", "-"],
+        &truncated,
+    );
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("ok: - entry 1:"), "{out}");
     assert!(

@@ -49,11 +49,18 @@ pub struct Args {
     /// The proxy's latency run: requests one at a time, on each side.
     #[arg(long, default_value_t = 2000)]
     proxy_requests: usize,
+
     /// Time `diff` on this pair of documents (default: ../shared/specs/nexus.json against
     /// itself). For GitHub's REST description, `npm pack @octokit/openapi@22.0.0` and
     /// `@23.0.0` under target/ and pass their `generated/api.github.com.json`.
     #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
     diff: Option<Vec<std::path::PathBuf>>,
+
+    /// Also measure the peers in the same run — ajv (npm) on the same payloads and schemas,
+    /// cargo-progenitor (crates.io) on nexus.json — installing them under target/bench/peers
+    /// when node/npm and cargo are there, and print the ratios.
+    #[arg(long)]
+    peers: bool,
 }
 
 struct Stages {
@@ -131,7 +138,7 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
             writeln!(io.stdout, "cargo check of the crate generated from {name} (dependencies built): {seconds:.2} s")?;
         }
     }
-    validation(&root, io)?;
+    let ours = validation(&root, io)?;
     let pair = args.diff.clone().unwrap_or_else(|| {
         let nexus = root.join("../shared/specs/nexus.json");
         vec![nexus.clone(), nexus]
@@ -148,6 +155,9 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         };
         crate::bench_proxy::run(&load, io)?;
     }
+    if args.peers {
+        crate::peers::run(&root, &scratch.join("peers"), &ours, io)?;
+    }
     Ok(0)
 }
 
@@ -159,7 +169,19 @@ const PAYLOADS: [(&str, &str, u16); 4] = [
     ("ccng-v3-docs/app_get.json", "get_app", 200),
 ];
 
-fn validation(root: &Path, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> {
+/// What the validation benchmark measured of one payload, for the peers' table.
+pub struct Measured {
+    /// Payload file under ../shared/payloads.
+    pub file: &'static str,
+    /// Parse + validate per second, full path (serde_json `Value`).
+    pub full: f64,
+    /// Parse + validate per second, as `validate` does it (fast path first).
+    pub fast: f64,
+    /// The JSON Schema document the payload was validated against.
+    pub schema: serde_json::Value,
+}
+
+fn validation(root: &Path, io: &mut capi_contract::Io<'_>) -> anyhow::Result<Vec<Measured>> {
     use capi_generator::validate::{
         Exchange, OperationSelector, Resolution, TargetSpec, Validator,
     };
@@ -167,9 +189,18 @@ fn validation(root: &Path, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()>
     let validator = Validator::new(&Spec::from_text("spec/capi.yaml", &spec_text)?);
     writeln!(
         io.stdout,
-        "\n{:<24} {:>7} {:>10} {:>8} {:>14} {:>8} {:>7}",
-        "payload", "bytes", "parse/s", "MB/s", "parse+valid/s", "MB/s", "ratio"
+        "\n{:<24} {:>7} {:>10} {:>8} {:>14} {:>8} {:>7} {:>14} {:>8}",
+        "payload",
+        "bytes",
+        "parse/s",
+        "MB/s",
+        "parse+valid/s",
+        "MB/s",
+        "ratio",
+        "fast path/s",
+        "MB/s"
     )?;
+    let mut measured = Vec::new();
     for (file, operation, status) in PAYLOADS {
         let path = root.join("../shared/payloads").join(file);
         let bytes =
@@ -194,19 +225,35 @@ fn validation(root: &Path, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()>
             Ok(())
         })?;
         let validate = rate(|| check(&bytes))?;
+        if !validator.proves_valid(&target, &bytes, false) {
+            bail!("the fast path does not prove {file} valid");
+        }
+        let fast = rate(|| {
+            if !validator.proves_valid(&target, &bytes, false) {
+                bail!("{file} is not valid");
+            }
+            Ok(())
+        })?;
         let mb = |per_second: f64| per_second * bytes.len() as f64 / 1e6;
         writeln!(
             io.stdout,
-            "{:<24} {:>7} {parse:>10.0} {:>8.1} {validate:>14.0} {:>8.1} {:>6.2}x",
+            "{:<24} {:>7} {parse:>10.0} {:>8.1} {validate:>14.0} {:>8.1} {:>6.2}x {fast:>14.0} {:>8.1}",
             file.rsplit('/').next().unwrap_or(file),
             bytes.len(),
             mb(parse),
             mb(validate),
-            parse / validate
+            parse / validate,
+            mb(fast)
         )?;
+        measured.push(Measured {
+            file,
+            full: validate,
+            fast,
+            schema: validator.json_schema(&target, false),
+        });
     }
-    writeln!(io.stdout, "medians of 7 rounds of 0.2 s; ratio = (parse + validate) time / parse time, same bytes, same run")?;
-    Ok(())
+    writeln!(io.stdout, "medians of 7 rounds of 0.2 s; ratio = (parse + validate) time / parse time, same bytes, same run;\nfast path = simd-json tape checked by the same schema (what `validate` does first)")?;
+    Ok(measured)
 }
 
 /// Calls per second: the median of seven rounds of about 0.2 s.

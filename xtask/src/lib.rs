@@ -7,6 +7,7 @@
 
 mod bench;
 mod bench_proxy;
+mod peers;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

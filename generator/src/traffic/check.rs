@@ -618,6 +618,10 @@ fn check_body(
                     format!("#{}", target.schema_pointer),
                 ));
             }
+            // Most bodies are valid: the fast path proves it without building a `Value`.
+            if validator.proves_valid(target, bytes, strict) {
+                return;
+            }
             let value = match payload::parse(bytes) {
                 Ok(value) => value,
                 Err(error) => {

@@ -6,6 +6,7 @@
 
 pub mod dialect;
 pub mod examples;
+pub mod fast;
 pub mod manifest;
 pub mod outcome;
 pub mod payload;
@@ -44,7 +45,15 @@ enum Rules {
     ResponseStrict,
 }
 
-type Cache = HashMap<(Rules, String), Arc<jsonschema::Validator>>;
+/// A target schema compiled twice from the same converted document: for `serde_json::Value`
+/// (the full path, which explains violations) and for the fast path's tape (`None` when it
+/// does not compile for the tape; the full path then does all the work).
+struct Compiled {
+    full: jsonschema::Validator,
+    fast: Option<fast::FastValidator>,
+}
+
+type Cache = HashMap<(Rules, String), Arc<Compiled>>;
 
 /// Validates payloads against one spec. It is `Sync`: threads may share one.
 pub struct Validator {
@@ -168,7 +177,7 @@ impl Validator {
         target: &Target,
         payload: &Value,
     ) -> Result<Vec<Violation>, SchemaError> {
-        let compiled = self.compile(rules, target)?;
+        let compiled = &self.compile(rules, target)?.full;
         // Most payloads are valid: the yes/no check is much cheaper than collecting errors.
         if compiled.is_valid(payload) {
             return Ok(Vec::new());
@@ -179,6 +188,36 @@ impl Validator {
             .collect())
     }
 
+    /// Whether a payload, as bytes, is proven valid by the fast path (simd-json tape, the
+    /// same compiled schema): `true` means [`Validator::validate`] (or, with `strict`,
+    /// [`Validator::validate_strict`]) of the parsed payload would report no violation.
+    /// `false` means "not proven" — the payload may be invalid, not JSON, or outside what the
+    /// fast path decides — and the caller takes the full path to find out and explain.
+    pub fn proves_valid(&self, target: &Target, bytes: &[u8], strict: bool) -> bool {
+        match self.compile(rules(target.direction, strict), target) {
+            Ok(compiled) => compiled
+                .fast
+                .as_ref()
+                .is_some_and(|fast| fast::proves_valid(fast, bytes)),
+            Err(_) => false,
+        }
+    }
+
+    /// The JSON Schema document a target is compiled from: the converted spec with a root
+    /// `$ref` to the target (what other validators, e.g. ajv, can be given).
+    pub fn json_schema(&self, target: &Target, strict: bool) -> Value {
+        self.root_schema(rules(target.direction, strict), target)
+    }
+
+    fn root_schema(&self, rules: Rules, target: &Target) -> Value {
+        let mut root = self.document(rules).clone();
+        if let Value::Object(map) = &mut root {
+            let reference = format!("#{}", pointer::to_uri_fragment(&target.schema_pointer));
+            map.insert("$ref".into(), Value::String(reference));
+        }
+        root
+    }
+
     fn document(&self, rules: Rules) -> &Value {
         match rules {
             Rules::Request => &self.request,
@@ -187,20 +226,12 @@ impl Validator {
         }
     }
 
-    fn compile(
-        &self,
-        rules: Rules,
-        target: &Target,
-    ) -> Result<Arc<jsonschema::Validator>, SchemaError> {
+    fn compile(&self, rules: Rules, target: &Target) -> Result<Arc<Compiled>, SchemaError> {
         let key = (rules, target.schema_pointer.clone());
         if let Some(found) = self.lock().get(&key) {
             return Ok(found.clone());
         }
-        let mut root = self.document(rules).clone();
-        if let Value::Object(map) = &mut root {
-            let reference = format!("#{}", pointer::to_uri_fragment(&target.schema_pointer));
-            map.insert("$ref".into(), Value::String(reference));
-        }
+        let root = self.root_schema(rules, target);
         let compiled = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
@@ -209,7 +240,10 @@ impl Validator {
                 pointer: target.schema_pointer.clone(),
                 message: e.to_string(),
             })?;
-        let compiled = Arc::new(compiled);
+        let compiled = Arc::new(Compiled {
+            full: compiled,
+            fast: fast::compile(&root),
+        });
         self.lock().insert(key, compiled.clone());
         Ok(compiled)
     }

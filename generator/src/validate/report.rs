@@ -109,6 +109,8 @@ pub struct Writer<W: Write> {
     contract: Option<ContractVersion>,
     /// Outside-the-contract exchanges per Cloud Controller route.
     outside: std::collections::BTreeMap<String, usize>,
+    /// Human format: passing outcomes counted by what they exercised, not listed.
+    passes: Option<std::collections::BTreeMap<String, usize>>,
 }
 
 /// The Cloud Controller version a report's checks judged by, and why.
@@ -137,6 +139,7 @@ impl<W: Write> Writer<W> {
             notes: Vec::new(),
             contract: None,
             outside: Default::default(),
+            passes: None,
         })
     }
 
@@ -168,6 +171,17 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// In the human format, counts passing outcomes per target (and, for captured
+    /// exchanges, status) and prints that table at the end instead of a block for each:
+    /// a capture of 50,000 good exchanges reports its failures and one line per operation.
+    /// Other formats are unchanged.
+    pub fn summarising_passes(mut self) -> Writer<W> {
+        if self.format == Format::Human {
+            self.passes = Some(std::collections::BTreeMap::new());
+        }
+        self
+    }
+
     /// Adds one outcome.
     pub fn outcome(&mut self, outcome: &Outcome) -> io::Result<()> {
         let located;
@@ -189,6 +203,14 @@ impl<W: Write> Writer<W> {
         self.summary.count(outcome);
         if outcome.verdict == Verdict::Outside {
             *self.outside.entry(outcome.targets.join("; ")).or_default() += 1;
+            if self.passes.is_some() {
+                // Counted per route in the closing table, like the passes.
+                return Ok(());
+            }
+        }
+        if let (Some(passes), Verdict::Valid) = (&mut self.passes, outcome.verdict) {
+            *passes.entry(pass_key(outcome)).or_default() += 1;
+            return Ok(());
         }
         match self.format {
             Format::Human => self.out.write_all(human_block(outcome).as_bytes()),
@@ -210,6 +232,12 @@ impl<W: Write> Writer<W> {
         let summary = self.summary;
         match self.format {
             Format::Human => {
+                if let Some(passes) = self.passes.as_ref().filter(|p| !p.is_empty()) {
+                    writeln!(self.out, "passed (--list-all lists each):")?;
+                    for (key, count) in passes {
+                        writeln!(self.out, "  {count:>8}  {key}")?;
+                    }
+                }
                 for note in &self.notes {
                     writeln!(self.out, "note: {note}")?;
                 }
@@ -322,6 +350,16 @@ pub fn summarize(outcomes: &[Outcome]) -> Summary {
     let mut summary = Summary::default();
     outcomes.iter().for_each(|o| summary.count(o));
     summary
+}
+
+/// What a passing outcome is counted under: its targets, and the status of a captured
+/// exchange (its input ends `→ STATUS`).
+fn pass_key(outcome: &Outcome) -> String {
+    let targets = outcome.targets.join("; ");
+    match outcome.input.rsplit_once(" → ") {
+        Some((_, status)) => format!("{targets} → {status}"),
+        None => targets,
+    }
 }
 
 fn human_block(outcome: &Outcome) -> String {

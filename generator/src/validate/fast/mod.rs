@@ -1,0 +1,52 @@
+//! The fast path of validation: a payload's bytes parsed by simd-json into a tape and
+//! checked by the same converted JSON Schema, compiled by `jsonschema` for the tape
+//! ([`TapeJson`]) instead of `serde_json::Value`. It answers one question — is this payload
+//! valid? — and answers it only when it is sure; everything else (an invalid payload, bytes
+//! that are not JSON, a tape that might not say what serde_json's `Value` would) goes to the
+//! full path, which builds the `Value` and explains every violation as before.
+
+mod tape;
+
+use std::cell::RefCell;
+
+use serde_json::Value;
+
+pub use tape::{Tape, TapeJson, TapeNode};
+
+/// A target schema compiled for the tape.
+pub type FastValidator = jsonschema::Validator<TapeJson>;
+
+/// Compiles a converted root document (with its `$ref` to the target) for the tape, with the
+/// options the full path uses.
+pub fn compile(root: &Value) -> Option<FastValidator> {
+    jsonschema::options_for::<TapeJson>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(root)
+        .ok()
+}
+
+thread_local! {
+    /// simd-json rewrites its input in place: a copy of the payload, and its work buffers,
+    /// reused by every payload a thread checks.
+    static SCRATCH: RefCell<(Vec<u8>, simd_json::Buffers)> = RefCell::new((Vec::new(), simd_json::Buffers::default()));
+}
+
+/// Whether `bytes` (a payload, as [`crate::validate::payload::parse`] reads it) is proven
+/// valid against `validator`. `false` means "not proven": invalid, not JSON, or not decidable
+/// on the tape.
+pub fn proves_valid(validator: &FastValidator, bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    SCRATCH.with(|scratch| {
+        let Ok(mut scratch) = scratch.try_borrow_mut() else {
+            return false;
+        };
+        let (copy, buffers) = &mut *scratch;
+        copy.clear();
+        copy.extend_from_slice(bytes);
+        match Tape::parse(bytes, copy, buffers) {
+            Some(tape) => validator.is_valid(tape.root()),
+            None => false,
+        }
+    })
+}
