@@ -1670,15 +1670,17 @@ pub struct V2App {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct V2AppCreate {
     pub name: Option<String>,
-    /// Memory in MB; must be above 0.
+    /// Memory in MB; must be above 0 (`MinMemoryPolicy`).
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub memory: super::support::Tristate<i64>,
+    /// Not below 0 (`InstancesPolicy`). Above the space's or organization's instance
+    /// quota it is refused (400 `CF-AppInvalid`), which depends on the foundation.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub instances: super::support::Tristate<i32>,
-    /// Disk in MB.
+    /// Disk in MB; must be above 0 (`MinDiskQuotaPolicy`).
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub disk_quota: super::support::Tristate<i64>,
-    /// Bytes per second; `-1` is unlimited.
+    /// Bytes per second; `-1` is unlimited (`MinLogRateLimitPolicy`).
     ///
     /// Since CC API v2 2.189.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1694,6 +1696,8 @@ pub struct V2AppCreate {
     /// Since CC API v2 2.19.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
+    /// Seconds; at least 1 (`HealthCheckPolicy`). The upper bound is the foundation's
+    /// `maximum_health_check_timeout`.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_timeout: super::support::Tristate<i32>,
     /// Since CC API v2 2.66.0.
@@ -1928,15 +1932,17 @@ pub struct V2AppMetadata {
 pub struct V2AppUpdate {
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub name: super::support::Tristate<String>,
-    /// Memory in MB; must be above 0.
+    /// Memory in MB; must be above 0 (`MinMemoryPolicy`).
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub memory: super::support::Tristate<i64>,
+    /// Not below 0 (`InstancesPolicy`). Above the space's or organization's instance
+    /// quota it is refused (400 `CF-AppInvalid`), which depends on the foundation.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub instances: super::support::Tristate<i32>,
-    /// Disk in MB.
+    /// Disk in MB; must be above 0 (`MinDiskQuotaPolicy`).
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub disk_quota: super::support::Tristate<i64>,
-    /// Bytes per second; `-1` is unlimited.
+    /// Bytes per second; `-1` is unlimited (`MinLogRateLimitPolicy`).
     ///
     /// Since CC API v2 2.189.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
@@ -1952,6 +1958,8 @@ pub struct V2AppUpdate {
     /// Since CC API v2 2.19.0.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_type: super::support::Tristate<V2AppUpdateHealthCheckType>,
+    /// Seconds; at least 1 (`HealthCheckPolicy`). The upper bound is the foundation's
+    /// `maximum_health_check_timeout`.
     #[serde(default, skip_serializing_if = "super::support::Tristate::is_absent")]
     pub health_check_timeout: super::support::Tristate<i32>,
     /// Since CC API v2 2.66.0.

@@ -241,8 +241,8 @@ async fn read_bytes(
     Ok(bytes)
 }
 /// Reads a JSON body: not JSON is a parse error; JSON that does not fit the type
-/// is unprocessable, with serde's message (which names the field). No body, where
-/// the body is optional, reads as `{}` (a Cloud Controller coalesces it so).
+/// is unprocessable, with serde's message (which names the field). No body reads
+/// as `{}` where `optional` (a Cloud Controller's `/v3` routes coalesce it so).
 #[allow(dead_code)]
 fn read_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
@@ -2082,10 +2082,46 @@ impl Check for super::models::V2AppCreate {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.memory {
+            let at = join(at, "memory");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.instances {
+            let at = join(at, "instances");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.disk_quota {
+            let at = join(at, "disk_quota");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.log_rate_limit {
+            let at = join(at, "log_rate_limit");
+            if Some(*value0 as f64).is_some_and(|n| n < -1f64) {
+                problems
+                    .push(format!("{at} must be greater than or equal to {}", - 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let super::support::Tristate::Value(value0) = &self.command {
             let at = join(at, "command");
             if (value0.as_str().chars().count() as u64) > 4096u64 {
                 problems.push(format!("{at} must be at most {} characters", 4096u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.health_check_timeout {
+            let at = join(at, "health_check_timeout");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
             }
         }
         #[allow(irrefutable_let_patterns)]
@@ -2185,10 +2221,46 @@ impl Check for super::models::V2AppUpdate {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.memory {
+            let at = join(at, "memory");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.instances {
+            let at = join(at, "instances");
+            if Some(*value0 as f64).is_some_and(|n| n < 0f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 0f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.disk_quota {
+            let at = join(at, "disk_quota");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.log_rate_limit {
+            let at = join(at, "log_rate_limit");
+            if Some(*value0 as f64).is_some_and(|n| n < -1f64) {
+                problems
+                    .push(format!("{at} must be greater than or equal to {}", - 1f64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
         if let super::support::Tristate::Value(value0) = &self.command {
             let at = join(at, "command");
             if (value0.as_str().chars().count() as u64) > 4096u64 {
                 problems.push(format!("{at} must be at most {} characters", 4096u64));
+            }
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let super::support::Tristate::Value(value0) = &self.health_check_timeout {
+            let at = join(at, "health_check_timeout");
+            if Some(*value0 as f64).is_some_and(|n| n < 1f64) {
+                problems.push(format!("{at} must be greater than or equal to {}", 1f64));
             }
         }
         #[allow(irrefutable_let_patterns)]
@@ -2294,12 +2366,37 @@ impl Check for ListProcessesQuery {
         }
         if let Some(value) = &self.label_selector {
             let at = "label_selector".to_string();
+            if !matches_pattern(
+                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
+                        ),
+                    );
+            }
         }
         if let Some(value) = &self.embed {
             let at = "embed".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            if value
+                .iter()
+                .enumerate()
+                .any(|(index, item)| value[..index].contains(item))
+            {
+                problems.push(format!("{at} must not have duplicate items"));
+            }
         }
         if let Some(value) = &self.created_ats {
             let at = "created_ats".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
                 if !matches_pattern(
@@ -2378,6 +2475,9 @@ impl Check for ListProcessesQuery {
         }
         if let Some(value) = &self.updated_ats {
             let at = "updated_ats".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
                 if !matches_pattern(
@@ -2461,6 +2561,16 @@ impl Check for GetProcessQuery {
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         if let Some(value) = &self.embed {
             let at = "embed".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            if value
+                .iter()
+                .enumerate()
+                .any(|(index, item)| value[..index].contains(item))
+            {
+                problems.push(format!("{at} must not have duplicate items"));
+            }
         }
     }
 }
@@ -2493,12 +2603,37 @@ impl Check for ListAppProcessesQuery {
         }
         if let Some(value) = &self.label_selector {
             let at = "label_selector".to_string();
+            if !matches_pattern(
+                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
+                        ),
+                    );
+            }
         }
         if let Some(value) = &self.embed {
             let at = "embed".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            if value
+                .iter()
+                .enumerate()
+                .any(|(index, item)| value[..index].contains(item))
+            {
+                problems.push(format!("{at} must not have duplicate items"));
+            }
         }
         if let Some(value) = &self.created_ats {
             let at = "created_ats".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
                 if !matches_pattern(
@@ -2577,6 +2712,9 @@ impl Check for ListAppProcessesQuery {
         }
         if let Some(value) = &self.updated_ats {
             let at = "updated_ats".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
                 if !matches_pattern(
@@ -2660,6 +2798,16 @@ impl Check for GetAppProcessQuery {
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         if let Some(value) = &self.embed {
             let at = "embed".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            if value
+                .iter()
+                .enumerate()
+                .any(|(index, item)| value[..index].contains(item))
+            {
+                problems.push(format!("{at} must not have duplicate items"));
+            }
         }
     }
 }
@@ -2701,6 +2849,18 @@ impl Check for ListAppsQuery {
         }
         if let Some(value) = &self.label_selector {
             let at = "label_selector".to_string();
+            if !matches_pattern(
+                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
+                value.as_str(),
+            ) {
+                problems
+                    .push(
+                        format!(
+                            "{at} must match {}",
+                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
+                        ),
+                    );
+            }
         }
         if let Some(value) = &self.lifecycle_type {
             let at = "lifecycle_type".to_string();
@@ -2716,9 +2876,22 @@ impl Check for ListAppsQuery {
         }
         if let Some(value) = &self.include {
             let at = "include".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            if value
+                .iter()
+                .enumerate()
+                .any(|(index, item)| value[..index].contains(item))
+            {
+                problems.push(format!("{at} must not have duplicate items"));
+            }
         }
         if let Some(value) = &self.created_ats {
             let at = "created_ats".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
                 if !matches_pattern(
@@ -2797,6 +2970,9 @@ impl Check for ListAppsQuery {
         }
         if let Some(value) = &self.updated_ats {
             let at = "updated_ats".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
                 if !matches_pattern(
@@ -2880,6 +3056,16 @@ impl Check for GetAppQuery {
     fn check(&self, at: &str, problems: &mut Vec<String>) {
         if let Some(value) = &self.include {
             let at = "include".to_string();
+            if (value.len() as u64) < 1u64 {
+                problems.push(format!("{at} must have at least {} items", 1u64));
+            }
+            if value
+                .iter()
+                .enumerate()
+                .any(|(index, item)| value[..index].contains(item))
+            {
+                problems.push(format!("{at} must not have duplicate items"));
+            }
         }
     }
 }

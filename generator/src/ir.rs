@@ -142,6 +142,8 @@ pub struct Constraints {
     pub min_items: Option<u64>,
     /// Most items.
     pub max_items: Option<u64>,
+    /// No two items equal (`uniqueItems: true`).
+    pub unique_items: bool,
     /// Rules for each item of a list.
     pub items: Option<Box<Constraints>>,
     /// Rules for each value of a map.

@@ -197,6 +197,13 @@ fn value_check(
             if let Some(max) = rules.max_items {
                 checks.push(quote!(if (#value.len() as u64) > #max { problems.push(format!("{at} must have at most {} items", #max)); }));
             }
+            if rules.unique_items {
+                checks.push(quote! {
+                    if #value.iter().enumerate().any(|(index, item)| #value[..index].contains(item)) {
+                        problems.push(format!("{at} must not have duplicate items"));
+                    }
+                });
+            }
             let next = format_ident!("value{depth}");
             let item_rules = rules.items.as_deref().cloned().unwrap_or_default();
             let inner = value_check(api, quote!(#next), inner, &item_rules, depth + 1);

@@ -337,6 +337,7 @@ impl<'a> Lowerer<'a> {
             .map(str::to_string);
         rules.min_items = count("minItems");
         rules.max_items = count("maxItems");
+        rules.unique_items = schema.get("uniqueItems") == Some(&Value::Bool(true));
         let nested = |child: Option<&Value>| {
             child
                 .map(|c| self.constraints_of(c, depth + 1))
@@ -375,6 +376,7 @@ impl<'a> Lowerer<'a> {
                     pattern: rules.pattern.or(base.pattern),
                     min_items: rules.min_items.or(base.min_items),
                     max_items: rules.max_items.or(base.max_items),
+                    unique_items: rules.unique_items || base.unique_items,
                     items: rules.items.or(base.items),
                     values: rules.values.or(base.values),
                     keys: rules.keys.or(base.keys),
