@@ -353,7 +353,11 @@ fn peak_memory() -> Option<u64> {
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).ok()?;
     let max_rss = u64::try_from(usage.max_rss()).ok()?;
     // Linux and the BSDs count KiB; macOS counts bytes.
-    Some(if cfg!(target_vendor = "apple") { max_rss / 1024 } else { max_rss })
+    Some(if cfg!(target_vendor = "apple") {
+        max_rss / 1024
+    } else {
+        max_rss
+    })
 }
 
 /// Not measured where there is no `getrusage`.

@@ -256,6 +256,9 @@ fn diff(path: &Path, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("{shown} (on disk)"), &format!("{shown} (generated)"))
+        .header(
+            &format!("{shown} (on disk)"),
+            &format!("{shown} (generated)"),
+        )
         .to_string()
 }

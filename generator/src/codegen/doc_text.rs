@@ -19,7 +19,8 @@ pub fn rustdoc(text: &str) -> String {
             .chars()
             .take_while(|&c| c == '`' || c == '~')
             .collect();
-        let opens_or_closes = marker.len() >= 3 && marker.chars().all(|c| c == marker.as_bytes()[0] as char);
+        let opens_or_closes =
+            marker.len() >= 3 && marker.chars().all(|c| c == marker.as_bytes()[0] as char);
         match &fence {
             Some(open) if opens_or_closes && trimmed.trim_end() == open.as_str() => {
                 fence = None;
@@ -64,15 +65,23 @@ fn prose(line: &str) -> String {
             out.push_str("\\]");
         } else if c == '<' && starts_url(&chars[i + 1..]) {
             out.push(c);
-        } else if c == '<' && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!') {
+        } else if c == '<'
+            && chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!')
+        {
             out.push_str("&lt;");
-        } else if starts_url(&chars[i..]) && !matches!(i.checked_sub(1).map(|p| chars[p]), Some('<' | '(' | '"')) {
+        } else if starts_url(&chars[i..])
+            && !matches!(i.checked_sub(1).map(|p| chars[p]), Some('<' | '(' | '"'))
+        {
             let end = chars[i..]
                 .iter()
                 .position(|c| c.is_whitespace() || matches!(c, '>' | '"' | '`'))
                 .map_or(chars.len(), |n| i + n);
             let mut url_end = end;
-            while url_end > i && matches!(chars[url_end - 1], '.' | ',' | ';' | ':' | ')' | '!' | '?') {
+            while url_end > i
+                && matches!(chars[url_end - 1], '.' | ',' | ';' | ':' | ')' | '!' | '?')
+            {
                 url_end -= 1;
             }
             out.push('<');
@@ -106,14 +115,29 @@ mod tests {
 
     #[test]
     fn prose_stays_prose() {
-        assert_eq!(rustdoc("shows [PRIVATE DATA HIDDEN]"), "shows \\[PRIVATE DATA HIDDEN\\]");
-        assert_eq!(rustdoc("a [link](https://x.test) stays"), "a [link](https://x.test) stays");
+        assert_eq!(
+            rustdoc("shows [PRIVATE DATA HIDDEN]"),
+            "shows \\[PRIVATE DATA HIDDEN\\]"
+        );
+        assert_eq!(
+            rustdoc("a [link](https://x.test) stays"),
+            "a [link](https://x.test) stays"
+        );
         assert_eq!(rustdoc("keys `[A-Z]` in code"), "keys `[A-Z]` in code");
         assert_eq!(rustdoc("see https://x.test/a."), "see <https://x.test/a>.");
-        assert_eq!(rustdoc("already <https://x.test>"), "already <https://x.test>");
+        assert_eq!(
+            rustdoc("already <https://x.test>"),
+            "already <https://x.test>"
+        );
         assert_eq!(rustdoc("a Vec<String> here"), "a Vec&lt;String> here");
         assert_eq!(rustdoc("x\n\n    indented"), "x\n\nindented");
-        assert_eq!(rustdoc("```\nlet a = [1];\n```"), "```text\nlet a = [1];\n```");
-        assert_eq!(rustdoc("```json\n{\"a\": [1]}\n```"), "```json\n{\"a\": [1]}\n```");
+        assert_eq!(
+            rustdoc("```\nlet a = [1];\n```"),
+            "```text\nlet a = [1];\n```"
+        );
+        assert_eq!(
+            rustdoc("```json\n{\"a\": [1]}\n```"),
+            "```json\n{\"a\": [1]}\n```"
+        );
     }
 }

@@ -301,7 +301,12 @@ fn media_schema(raw: &Value, at: &str, label: String, direction: Direction) -> R
 /// The candidate closest to `wanted` by edit distance, if any is reasonably close.
 pub fn nearest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     candidates
-        .map(|c| (strsim::levenshtein(&wanted.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::levenshtein(&wanted.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len().max(wanted.len()) / 2).max(2))
         .min()
         .map(|(_, c)| c.to_string())
