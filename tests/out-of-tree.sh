@@ -4,7 +4,9 @@
 #      payload, a HAR and a cf trace from ../shared/payloads in another directory;
 #  (b) a fresh crate that depends on the generated crate (feature `client`) by path and
 #      calls the in-memory Cloud Controller;
-#  (c) a fresh crate whose build.rs generates code from a spec with the generator library.
+#  (c) a fresh crate whose build.rs generates code from a spec with the generator library;
+#  (d) the examples of the generated crate's README (its crate docs), copied into a fresh
+#      crate as a user would, with the `client` and `server` features.
 # Builds share this workspace's target/ (CARGO_TARGET_DIR) so nothing compiles twice.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -146,4 +148,42 @@ cp "$root/Cargo.lock" "$work/user-build/"
 (cd "$work/user-build" && cargo run --quiet) > "$work/ops.txt" || fail "the user's build.rs crate failed"
 grep -q "operations" "$work/ops.txt" || fail "no operations: $(cat "$work/ops.txt")"
 echo "   $(cat "$work/ops.txt")"
-echo "out-of-tree: 3 passed, 0 failed"
+
+echo "-- (d) the generated crate's README examples, copied into a fresh crate"
+mkdir -p "$work/user-examples/src/bin"
+cat > "$work/user-examples/Cargo.toml" <<EOF
+[package]
+name = "user-examples"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+cf-capi = { path = "$root/generated", features = ["client", "server"] }
+axum = { version = "0.8", default-features = false, features = ["http1", "tokio"] }
+serde_json = "1"
+tokio = { version = "1", features = ["rt", "net"] }
+
+[workspace]
+EOF
+# Each ```rust block as rustdoc runs it: `# ` lines are code too, and a block without
+# `fn main` is the body of one.
+python3 - "$root/generated/README.md" "$work/user-examples/src/bin" <<'PY'
+import pathlib, re, sys
+blocks = re.findall(r"^```rust\n(.*?)^```$", open(sys.argv[1]).read(), re.S | re.M)
+assert len(blocks) >= 2, f"{len(blocks)} examples in the README"
+for n, block in enumerate(blocks):
+    lines = [line[2:] if line.startswith("# ") else "" if line == "#" else line
+             for line in block.splitlines()]
+    code = "\n".join(lines)
+    if "fn main" not in code:
+        code = "fn main() {\n    (|| {\n" + code + "\n    })().unwrap();\n}\n"
+    pathlib.Path(sys.argv[2], f"example{n}.rs").write_text(code)
+PY
+cp "$root/Cargo.lock" "$work/user-examples/"
+for example in "$work"/user-examples/src/bin/*.rs; do
+  name=$(basename "$example" .rs)
+  (cd "$work/user-examples" && cargo run --quiet --bin "$name") || fail "README example $name failed"
+done
+echo "   $(ls "$work"/user-examples/src/bin | wc -l) README examples ran"
+echo "out-of-tree: 4 passed, 0 failed"

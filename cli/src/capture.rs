@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 use capi_generator::traffic::coverage::Coverage;
@@ -95,7 +95,8 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 16);
-    let show_progress = options.progress && io.stderr_is_terminal;
+    // Drawn on the process's standard error, and only when it is a terminal (`Io` says so).
+    let bar = (options.progress && io.stderr_is_terminal).then(|| progress_bar(total));
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
     let mut writer = report::Writer::new(options.format, &mut io.stdout)?
         .locate_with(validator.source().locator());
@@ -125,7 +126,6 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         drop(done);
         drop(queue);
         let mut pending = BTreeMap::new();
-        let mut last_progress = Instant::now();
         for (index, outcomes) in finished {
             pending.insert(index, outcomes);
             while let Some(mut outcomes) = pending.remove(&written) {
@@ -137,9 +137,9 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
                 }
                 written += outcomes.len();
             }
-            if show_progress && last_progress.elapsed() > Duration::from_millis(200) {
-                last_progress = Instant::now();
-                progress(&mut io.stderr, read.load(Ordering::Relaxed), total, written)?;
+            if let Some(bar) = &bar {
+                bar.set_position(read.load(Ordering::Relaxed));
+                bar.set_message(format!("{written} exchanges"));
             }
         }
         for handle in handles {
@@ -151,8 +151,8 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         Ok(())
     });
     result?;
-    if show_progress {
-        write!(io.stderr, "\r{:100}\r", "")?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     let notes = notes
         .into_inner()
@@ -333,25 +333,35 @@ impl Read for Counting<'_> {
     }
 }
 
-fn progress(stderr: &mut dyn Write, read: u64, total: u64, checked: usize) -> std::io::Result<()> {
-    let width = 30;
-    let filled = (read.min(total) * width as u64)
-        .checked_div(total)
-        .map_or(width, |f| f as usize);
-    write!(
-        stderr,
-        "\r[{}{}] {:.0}/{:.0} MB, {checked} exchanges",
-        "#".repeat(filled),
-        " ".repeat(width - filled),
-        read as f64 / 1e6,
-        total as f64 / 1e6
-    )?;
-    stderr.flush()
+/// A bar over the bytes of every capture, redrawn at most five times a second.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr_with_hz(5),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("[{bar:30}] {bytes}/{total_bytes}, {msg}")
+    {
+        bar.set_style(style.progress_chars("#> "));
+    }
+    bar
 }
 
-/// The process's peak resident memory in KiB (Linux).
+/// The process's peak resident memory in KiB (`getrusage`, through `nix`).
+#[cfg(unix)]
 fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).ok()?;
+    let max_rss = u64::try_from(usage.max_rss()).ok()?;
+    // Linux and the BSDs count KiB; macOS counts bytes.
+    Some(if cfg!(target_vendor = "apple") {
+        max_rss / 1024
+    } else {
+        max_rss
+    })
+}
+
+/// Not measured where there is no `getrusage`.
+#[cfg(not(unix))]
+fn peak_memory() -> Option<u64> {
+    None
 }

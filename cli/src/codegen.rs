@@ -67,6 +67,11 @@ pub fn run(args: Args, context: &crate::Context, io: &mut crate::Io<'_>) -> anyh
                 crate_name: name,
                 source: spec.name.clone(),
                 standalone: true,
+                // The embedded contract's crate gets its examples; another spec's would not compile.
+                examples: args
+                    .spec
+                    .is_none()
+                    .then(|| codegen::readme::CLOUD_CONTROLLER_EXAMPLES.into()),
             };
             (spec, out.clone(), options)
         }
@@ -75,6 +80,7 @@ pub fn run(args: Args, context: &crate::Context, io: &mut crate::Io<'_>) -> anyh
                 crate_name: WORKSPACE_CRATE.into(),
                 source: "spec/capi.yaml".into(),
                 standalone: false,
+                examples: Some(codegen::readme::CLOUD_CONTROLLER_EXAMPLES.into()),
             };
             let spec = crate::load_spec(Some(&root.join("spec/capi.yaml")))?;
             (spec, root.join("generated"), options)
@@ -110,7 +116,7 @@ pub fn run(args: Args, context: &crate::Context, io: &mut crate::Io<'_>) -> anyh
             let path = out.join(relative.trim_end_matches(" (no longer generated)"));
             let old = std::fs::read_to_string(&path).unwrap_or_default();
             let new = generated.files.get(relative).cloned().unwrap_or_default();
-            writeln!(io.stdout, "--- {}\n{}", path.display(), diff(&old, &new))?;
+            write!(io.stdout, "{}", diff(&path, &old, &new))?;
         }
         writeln!(
             io.stdout,
@@ -243,28 +249,16 @@ fn abbreviate(names: &[&str]) -> String {
     }
 }
 
-/// The changed region of a file: common leading and trailing lines are dropped, the rest
-/// is shown as `-`/`+` lines (at most 40 of each).
-fn diff(old: &str, new: &str) -> String {
-    let old: Vec<&str> = old.lines().collect();
-    let new: Vec<&str> = new.lines().collect();
-    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-    let suffix = old[prefix..]
-        .iter()
-        .rev()
-        .zip(new[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let removed = &old[prefix..old.len() - suffix];
-    let added = &new[prefix..new.len() - suffix];
-    let mut text = format!("@@ line {} @@\n", prefix + 1);
-    for (sign, lines) in [("-", removed), ("+", added)] {
-        for line in lines.iter().take(40) {
-            text.push_str(&format!("{sign}{line}\n"));
-        }
-        if lines.len() > 40 {
-            text.push_str(&format!("{sign}… {} more lines\n", lines.len() - 40));
-        }
-    }
-    text
+/// A unified diff (three lines of context) from what is on disk to what the generator
+/// writes.
+fn diff(path: &Path, old: &str, new: &str) -> String {
+    let shown = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{shown} (on disk)"),
+            &format!("{shown} (generated)"),
+        )
+        .to_string()
 }

@@ -24,7 +24,7 @@ pub struct Model {
     pub name: String,
     /// JSON pointer of the schema it comes from.
     pub origin: String,
-    /// Documentation from the schema's `description`.
+    /// Documentation from the schema's `description`, as rustdoc Markdown (`codegen::doc_text`).
     pub doc: Option<String>,
     /// What kind of type.
     pub kind: ModelKind,
@@ -207,7 +207,7 @@ pub struct Operation {
     pub method: String,
     /// Path template.
     pub path: String,
-    /// Summary or description.
+    /// Summary or description, as rustdoc Markdown (`codegen::doc_text`).
     pub doc: Option<String>,
     /// The first tag, if any.
     pub tag: Option<String>,

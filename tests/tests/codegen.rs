@@ -23,6 +23,7 @@ fn generation_is_deterministic() {
         crate_name: capi_contract::codegen::WORKSPACE_CRATE.into(),
         source: "spec/capi.yaml".into(),
         standalone: false,
+        examples: Some(codegen::readme::CLOUD_CONTROLLER_EXAMPLES.into()),
     };
     let first = codegen::generate(&spec, &options).unwrap().files;
     let again = codegen::generate(&support::spec(), &options).unwrap().files;
@@ -30,6 +31,8 @@ fn generation_is_deterministic() {
     for (path, text) in &first {
         let marker = if path.ends_with(".rs") {
             "// @generated"
+        } else if path.ends_with(".md") {
+            "<!-- @generated"
         } else {
             "# @generated"
         };
@@ -55,6 +58,7 @@ fn every_third_party_document_generates() {
             crate_name: "third-party".into(),
             source: name.clone(),
             standalone: true,
+            examples: None,
         };
         let generated = codegen::generate(&spec, &options).unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -82,6 +86,8 @@ fn diagnostics(text: &str) -> String {
                 crate_name: "x".into(),
                 source: "x".into(),
                 standalone: true,
+                examples: None,
+                examples: None,
             },
         ) {
             Err(problems) => problems.to_string(),

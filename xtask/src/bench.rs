@@ -352,7 +352,7 @@ fn time_pipeline(name: &str, text: &str) -> anyhow::Result<(Stages, usize)> {
     let lowered = Instant::now();
     let mut lines = 0;
     for tokens in [
-        emit::lib(&api, name),
+        emit::lib(),
         emit::models(&api),
         emit::operations(&api),
         emit::support(),
@@ -383,6 +383,7 @@ fn compile_time(scratch: &Path, name: &str, text: &str) -> anyhow::Result<f64> {
         crate_name: format!("bench-{stem}"),
         source: name.to_string(),
         standalone: true,
+        examples: None,
     };
     let generated = codegen::generate(&spec, &options)?;
     for (relative, contents) in &generated.files {

@@ -477,17 +477,11 @@ pub fn operations(api: &Api) -> TokenStream {
     }
 }
 
-/// The crate root of the multi-file layout (`src/lib.rs` beside `src/models.rs`, …).
-pub fn lib(api: &Api, source: &str) -> TokenStream {
-    let title = format!(
-        " {} (version {}): Rust types generated from `{source}`.",
-        api.title, api.version
-    );
+/// The crate root of the multi-file layout (`src/lib.rs` beside `src/models.rs`, …); its
+/// documentation is the crate's README.
+pub fn lib() -> TokenStream {
     quote! {
-        #![doc = #title]
-        //!
-        //! `models` holds a type for every schema that needs one; `operations` lists the
-        //! operations; `support` holds the shared wire types (`Tristate`, `DateTime`, `Uuid`).
+        #![doc = include_str!("../README.md")]
         #![forbid(unsafe_code)]
 
         // The modules are formatted by the generator (prettyplease); rustfmt leaves them be.

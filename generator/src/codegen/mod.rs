@@ -8,10 +8,12 @@
 
 pub mod check;
 pub mod client;
+pub mod doc_text;
 pub mod emit;
 pub mod lower;
 pub mod naming;
 pub mod params;
+pub mod readme;
 pub mod render;
 pub mod server;
 pub mod tokens;
@@ -34,6 +36,9 @@ pub struct Options {
     pub source: String,
     /// Whether the crate stands alone (gets its own `[workspace]`).
     pub standalone: bool,
+    /// Examples for the crate's README and documentation, a template naming the spec's
+    /// own types ([`readme::CLOUD_CONTROLLER_EXAMPLES`]); `None` for none.
+    pub examples: Option<String>,
 }
 
 /// A generated crate.
@@ -53,7 +58,7 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
     let render = |tokens| render::rust_file(tokens, &options.source);
     let mut files = BTreeMap::new();
     let rust = [
-        ("src/lib.rs", emit::lib(&api, &options.source)),
+        ("src/lib.rs", emit::lib()),
         ("src/models.rs", emit::models(&api)),
         ("src/operations.rs", emit::operations(&api)),
         ("src/support.rs", emit::support()),
@@ -67,6 +72,16 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
         })?;
         files.insert(path.to_string(), text);
     }
+    files.insert(
+        "README.md".into(),
+        readme::readme(
+            &api,
+            spec,
+            &options.crate_name,
+            &options.source,
+            options.examples.as_deref(),
+        ),
+    );
     files.insert(
         "Cargo.toml".into(),
         render::cargo_toml(&options.crate_name, &options.source, options.standalone),

@@ -31,10 +31,11 @@ pub fn cargo_toml(name: &str, source: &str, standalone: bool) -> String {
          edition = \"2021\"\n\
          publish = false\n\
          description = \"Rust types generated from {source}\"\n\
+         readme = \"README.md\"\n\
          \n\
-         [lib]\n\
-         # Descriptions copied from the spec are prose, not Rust examples.\n\
-         doctest = false\n\
+         [package.metadata.docs.rs]\n\
+         # Document the client and the server too.\n\
+         all-features = true\n\
          \n\
          [features]\n\
          # The async client (on reqwest with rustls).\n\
@@ -50,6 +51,10 @@ pub fn cargo_toml(name: &str, source: &str, standalone: bool) -> String {
          fancy-regex = {{ version = \"0.19\", optional = true }}\n\
          tokio = {{ version = \"1\", features = [\"time\"], optional = true }}\n\
          http-body-util = {{ version = \"0.1\", optional = true }}\n\
+         \n\
+         [dev-dependencies]\n\
+         # The README's examples serve the stub on a runtime of their own.\n\
+         tokio = {{ version = \"1\", features = [\"rt\", \"net\"] }}\n\
          {workspace}"
     )
 }

@@ -76,27 +76,34 @@ pub fn generate(api: &Api) -> TokenStream {
         }
     });
     let responses = api.operations.iter().map(response_enum);
-    let handlers = api.operations.iter().map(|o| handler(api, o, &bound));
-    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
-    for operation in &api.operations {
-        by_path
-            .entry(operation.path.as_str())
-            .or_default()
-            .push(operation);
-    }
-    let routes = by_path.iter().map(|(path, operations)| {
-        let methods = operations.iter().map(|o| {
-            let method = format_ident!("{}", o.method.to_ascii_lowercase());
-            let handler = format_ident!("handle_{}", naming::bare(&o.name));
-            quote!(#method(#handler::<S>))
-        });
-        quote!(.route(#path, axum::routing::MethodRouter::new() #( .#methods )*))
+    let handlers = api.operations.iter().map(|o| handler(api, o));
+    let all_routes = routes(&api.operations.iter().collect::<Vec<_>>());
+    let tag_routers = traits.iter().map(|(name, operations)| {
+        let function = format_ident!("{}_router", naming::field_name(name, "api"));
+        let name = format_ident!("{name}");
+        let routes = routes(operations);
+        let doc = format!(
+            " The router for the operations tagged `{name}` only, served by `service`; \
+             every other route is unknown (404)."
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn #function<S: Send + Sync + 'static + #name>(service: std::sync::Arc<S>, options: Options) -> axum::Router {
+                let state = State { service, options: std::sync::Arc::new(options) };
+                axum::Router::new()
+                    #routes
+                    .fallback(unknown_route::<S>)
+                    .method_not_allowed_fallback(unknown_route::<S>)
+                    .with_state(state)
+            }
+        }
     });
     let support = support();
     let checks = super::check::generate(api);
     quote! {
         //! The server stub (feature `server`), on `axum`: implement the traits, then serve
-        //! `router(service, Options::default())`. Before an implementation runs, the stub
+        //! `router(service, Options::default())`, or one trait's operations with its own
+        //! router (e.g. `jobs_router` for a trait `Jobs`). Before an implementation runs, the stub
         //! authenticates the caller, reads the query (unknown or malformed parameters are
         //! refused), and reads the body (malformed JSON, unknown fields and wrong types
         //! are refused), answering as a Cloud Controller does; `Options::refuse` changes
@@ -118,14 +125,16 @@ pub fn generate(api: &Api) -> TokenStream {
         pub fn router<S: #bound>(service: std::sync::Arc<S>, options: Options) -> axum::Router {
             let state = State { service, options: std::sync::Arc::new(options) };
             axum::Router::new()
-                #( #routes )*
+                #all_routes
                 .fallback(unknown_route::<S>)
                 .method_not_allowed_fallback(unknown_route::<S>)
                 .with_state(state)
         }
 
+        #( #tag_routers )*
+
         /// An unknown route or method: 404 `CF-NotFound`, as a Cloud Controller answers.
-        async fn unknown_route<S: #bound>(
+        async fn unknown_route<S: Send + Sync + 'static>(
             axum::extract::State(state): axum::extract::State<State<S>>,
             request: axum::extract::Request,
         ) -> axum::response::Response {
@@ -138,6 +147,26 @@ pub fn generate(api: &Api) -> TokenStream {
 
         #( #handlers )*
     }
+}
+
+/// The routes of these operations, one `.route` per path with every method on it.
+fn routes(operations: &[&Operation]) -> TokenStream {
+    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for operation in operations {
+        by_path
+            .entry(operation.path.as_str())
+            .or_default()
+            .push(operation);
+    }
+    let routes = by_path.iter().map(|(path, operations)| {
+        let methods = operations.iter().map(|o| {
+            let method = format_ident!("{}", o.method.to_ascii_lowercase());
+            let handler = format_ident!("handle_{}", naming::bare(&o.name));
+            quote!(#method(#handler::<S>))
+        });
+        quote!(.route(#path, axum::routing::MethodRouter::new() #( .#methods )*))
+    });
+    quote!( #( #routes )* )
 }
 
 fn path_argument_type(parameter: &Parameter) -> TokenStream {
@@ -244,7 +273,8 @@ fn response_enum(operation: &Operation) -> TokenStream {
     }
 }
 
-fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream {
+fn handler(api: &Api, operation: &Operation) -> TokenStream {
+    let service = trait_name(operation);
     let name = format_ident!("handle_{}", naming::bare(&operation.name));
     let method = ident(&operation.name);
     let authenticate = if operation.secured {
@@ -336,7 +366,7 @@ fn handler(api: &Api, operation: &Operation, bound: &TokenStream) -> TokenStream
         }
     });
     quote! {
-        async fn #name<S: #bound>(
+        async fn #name<S: Send + Sync + 'static + #service>(
             axum::extract::State(state): axum::extract::State<State<S>>,
             raw_path: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
             request: axum::extract::Request,

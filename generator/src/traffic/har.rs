@@ -6,7 +6,11 @@ use std::io::Read;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{base64, split_url, Exchange};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine as _};
+
+use super::{split_url, Exchange};
 
 /// Reads a HAR document from `reader`, handing each entry to `sink` as it is read: an
 /// exchange, or why the entry cannot be one (one broken entry does not stop the rest).
@@ -149,6 +153,21 @@ fn header<'a>(node: &'a Value, name: &str) -> Option<&'a str> {
         .and_then(|h| text(h, "value"))
 }
 
+/// Base64 as HAR exporters write it: padded or not, line-wrapped or not, in the standard
+/// or the URL-safe alphabet; `None` for anything else.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    STANDARD
+        .decode(&compact)
+        .or_else(|_| URL_SAFE.decode(&compact))
+        .ok()
+}
+
 /// A body as a HAR `postData` or `content` object holds it.
 enum Body {
     None,
@@ -162,7 +181,7 @@ enum Body {
 fn stored(node: &Value) -> Result<Option<Vec<u8>>, String> {
     if let Some(content) = text(node, "text") {
         return match text(node, "encoding") {
-            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => base64::decode(content)
+            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => decode_base64(content)
                 .map(Some)
                 .ok_or_else(|| "a body marked base64 is not base64".to_string()),
             _ => Ok(Some(content.as_bytes().to_vec())),
@@ -351,6 +370,15 @@ pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn base64_bodies_decode_as_exporters_write_them() {
+        assert_eq!(decode_base64("eyJhIjoxfQ==").unwrap(), br#"{"a":1}"#);
+        assert_eq!(decode_base64("Zm9v\nYmFy").unwrap(), b"foobar");
+        assert_eq!(decode_base64("Zg").unwrap(), b"f");
+        assert_eq!(decode_base64("-_8=").unwrap(), [0xfb, 0xff]);
+        assert!(decode_base64("not base64!").is_none());
+    }
 
     fn collect(text: &str) -> (Vec<Result<Exchange, String>>, Result<usize, String>) {
         let mut found = Vec::new();

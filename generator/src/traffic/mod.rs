@@ -2,7 +2,6 @@
 //! [`Exchange`]s, and each exchange is checked against the spec — operation, status,
 //! content type, query parameters, request body and response body.
 
-pub mod base64;
 pub mod check;
 pub mod coverage;
 pub mod har;

@@ -53,7 +53,7 @@ fn doc_of(schema: &Value) -> Option<String> {
         .get("description")
         .or_else(|| schema.get("title"))
         .and_then(Value::as_str)
-        .map(|d| d.trim_end().to_string())
+        .map(|d| super::doc_text::rustdoc(d.trim_end()))
         .filter(|d| !d.is_empty())
 }
 

@@ -50,7 +50,7 @@ impl Lowerer<'_> {
                         .get("summary")
                         .or_else(|| operation.get("description"))
                         .and_then(Value::as_str)
-                        .map(|s| s.trim().to_string()),
+                        .map(|s| super::super::doc_text::rustdoc(s.trim())),
                     tag: operation
                         .pointer("/tags/0")
                         .and_then(Value::as_str)
