@@ -12,6 +12,7 @@ fn default_cases(name: &str) -> usize {
     match name {
         "spec" => 400,
         "payload" => 1500,
+        "request" => 5000,
         _ => 2000,
     }
 }
@@ -22,7 +23,9 @@ fn target(name: &str) -> &'static Target {
 
 fn fuzz(name: &str) {
     let target = target(name);
-    let fixtures = capi_fuzz::seeds::root().join("tests/fixtures/fuzz").join(name);
+    let fixtures = capi_fuzz::seeds::root()
+        .join("tests/fixtures/fuzz")
+        .join(name);
     let mut found: Vec<_> = std::fs::read_dir(&fixtures)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();

@@ -131,7 +131,11 @@ pub fn run_inputs(
 /// The seeds, unmutated, then `config.cases` mutated inputs.
 pub fn run(target: &Target, config: &Config) -> Result<Summary, String> {
     let seeds = (target.seeds)();
-    assert!(!seeds.is_empty(), "no seeds for fuzz target `{}`", target.name);
+    assert!(
+        !seeds.is_empty(),
+        "no seeds for fuzz target `{}`",
+        target.name
+    );
     // One stream per target, so a target's cases do not depend on the others.
     let stream = config.seed ^ fnv(target.name);
     let mut rng = fastrand::Rng::with_seed(stream);
@@ -144,7 +148,11 @@ pub fn run(target: &Target, config: &Config) -> Result<Summary, String> {
         // The smaller of two seeds three times in four: large documents (nexus.json,
         // the contract) are slow per case and still get their share.
         let (a, b) = (rng.usize(..seeds.len()), rng.usize(..seeds.len()));
-        let smaller = if seeds[a].len() <= seeds[b].len() { a } else { b };
+        let smaller = if seeds[a].len() <= seeds[b].len() {
+            a
+        } else {
+            b
+        };
         let input = &seeds[if rng.u8(..4) == 0 { a } else { smaller }];
         let bytes = mutate(&mut rng, input, &seeds, target.framed);
         (format!("case-{case}-seed-{:#x}", config.seed), bytes)

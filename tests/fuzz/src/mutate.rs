@@ -51,10 +51,42 @@ pub fn mutate(rng: &mut Rng, input: &[u8], others: &[Vec<u8>], framed: bool) -> 
 
 /// Interesting bytes to write into text.
 const TOKENS: &[&[u8]] = &[
-    b"\"", b"\\", b"{", b"}", b"[", b"]", b",", b":", b"\0", b"\xff", b"\xc3", b"\r\n", b"\n",
-    b"\\u0000", b"\\ud800", b"-0", b"1e999", b"99999999999999999999999", b"null", b"true",
-    b"&", b"*a", b"&a ", b"- ", b"? ", b"!!binary ", b"%", b"%zz", b"#", b"~1", b"\t",
-    b"REQUEST:", b"RESPONSE:", b"HTTP/1.1 ", b"Content-Length: 9999\r\n", b"\xe2\x80\x8b",
+    b"\"",
+    b"\\",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\0",
+    b"\xff",
+    b"\xc3",
+    b"\r\n",
+    b"\n",
+    b"\\u0000",
+    b"\\ud800",
+    b"-0",
+    b"1e999",
+    b"99999999999999999999999",
+    b"null",
+    b"true",
+    b"&",
+    b"*a",
+    b"&a ",
+    b"- ",
+    b"? ",
+    b"!!binary ",
+    b"%",
+    b"%zz",
+    b"#",
+    b"~1",
+    b"\t",
+    b"REQUEST:",
+    b"RESPONSE:",
+    b"HTTP/1.1 ",
+    b"Content-Length: 9999\r\n",
+    b"\xe2\x80\x8b",
 ];
 
 /// A byte-level change.
@@ -80,7 +112,11 @@ fn bytes(rng: &mut Rng, mut data: Vec<u8>, donor: &[u8]) -> Vec<u8> {
             let start = at(rng, data.len());
             let end = rng.usize(start..=data.len().min(start + 256));
             let piece = data[start..end].to_vec();
-            let times = if rng.u8(..4) == 0 { rng.usize(2..200) } else { 1 };
+            let times = if rng.u8(..4) == 0 {
+                rng.usize(2..200)
+            } else {
+                1
+            };
             let insert = at(rng, data.len());
             let repeated: Vec<u8> = piece.repeat(times);
             data.splice(insert..insert, repeated);
@@ -145,7 +181,11 @@ fn structured(rng: &mut Rng, data: &[u8], donor: &[u8]) -> Option<Vec<u8>> {
     };
     let deep = rng.u8(..12) == 0;
     let marker = "\u{1}deep\u{1}";
-    *value.pointer_mut(&pointer)? = if deep { json!(marker) } else { replacement.clone() };
+    *value.pointer_mut(&pointer)? = if deep {
+        json!(marker)
+    } else {
+        replacement.clone()
+    };
     let text = if was_yaml && rng.bool() {
         serde_yaml::to_string(&value).ok()?
     } else if rng.u8(..4) == 0 {
@@ -219,7 +259,10 @@ fn nested(rng: &mut Rng, value: Value) -> Value {
             json!([value])
         } else {
             let mut map = Map::new();
-            map.insert(["a", "$ref", "allOf", "items", "properties"][rng.usize(..5)].into(), value);
+            map.insert(
+                ["a", "$ref", "allOf", "items", "properties"][rng.usize(..5)].into(),
+                value,
+            );
             Value::Object(map)
         };
     }
@@ -228,10 +271,20 @@ fn nested(rng: &mut Rng, value: Value) -> Value {
 
 fn enlarged(rng: &mut Rng, value: &Value) -> Value {
     match value {
-        Value::String(s) => Value::String(s.repeat(rng.usize(2..2000)).chars().take(200_000).collect()),
+        Value::String(s) => {
+            Value::String(s.repeat(rng.usize(2..2000)).chars().take(200_000).collect())
+        }
         Value::Array(items) if !items.is_empty() => {
             let times = rng.usize(2..100);
-            Value::Array(items.iter().cycle().take(items.len() * times).take(20_000).cloned().collect())
+            Value::Array(
+                items
+                    .iter()
+                    .cycle()
+                    .take(items.len() * times)
+                    .take(20_000)
+                    .cloned()
+                    .collect(),
+            )
         }
         Value::Object(map) => {
             let mut map = map.clone();
@@ -263,7 +316,11 @@ fn remove_child(rng: &mut Rng, value: &mut Value) {
 fn duplicate_child(rng: &mut Rng, value: &mut Value) {
     match value {
         Value::Object(map) if !map.is_empty() => {
-            let (key, child) = map.iter().nth(rng.usize(..map.len())).map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+            let (key, child) = map
+                .iter()
+                .nth(rng.usize(..map.len()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .unwrap_or_default();
             map.insert(format!("{key}{}", rng.u8(..)), child);
         }
         Value::Array(items) if !items.is_empty() => {
@@ -276,9 +333,30 @@ fn duplicate_child(rng: &mut Rng, value: &mut Value) {
 
 fn strange_string(rng: &mut Rng) -> String {
     let pieces = [
-        "", " ", "\u{0}", "\u{feff}", "\u{10ffff}", "é", "🦀", "\\", "%", "%2", "%C3%A9", "#/", "~",
-        "/v3/apps", "{guid}", "${x}", "a,b", "\r\n", "1.0", "-1", "null",
-        "2026-13-45T99:99:99Z", "8dbad6ba-0000-0000-0000-00000000000", "web",
+        "",
+        " ",
+        "\u{0}",
+        "\u{feff}",
+        "\u{10ffff}",
+        "é",
+        "🦀",
+        "\\",
+        "%",
+        "%2",
+        "%C3%A9",
+        "#/",
+        "~",
+        "/v3/apps",
+        "{guid}",
+        "${x}",
+        "a,b",
+        "\r\n",
+        "1.0",
+        "-1",
+        "null",
+        "2026-13-45T99:99:99Z",
+        "8dbad6ba-0000-0000-0000-00000000000",
+        "web",
     ];
     (0..rng.usize(1..4))
         .map(|_| pieces[rng.usize(..pieces.len())])

@@ -52,7 +52,10 @@ pub fn specs() -> Vec<Vec<u8>> {
     let root = root();
     let mut paths = vec![root.join("spec/capi.yaml")];
     paths.extend(files(&shared().join("specs"), &[".json", ".yaml"]));
-    paths.extend(files(&root.join("tests/fixtures/spec-check"), &[".yaml", ".json"]));
+    paths.extend(files(
+        &root.join("tests/fixtures/spec-check"),
+        &[".yaml", ".json"],
+    ));
     paths.extend(files(&root.join("tests/golden"), &[".yaml"]));
     read_all(paths)
 }
@@ -103,7 +106,11 @@ pub fn requests() -> Vec<Vec<u8>> {
         });
     }
     for bytes in traces() {
-        exchanges.extend(trace::parse(&trace::decode(&bytes), "seed").into_iter().flatten());
+        exchanges.extend(
+            trace::parse(&trace::decode(&bytes), "seed")
+                .into_iter()
+                .flatten(),
+        );
     }
     let mut out: Vec<Vec<u8>> = exchanges
         .iter()
@@ -135,7 +142,12 @@ pub fn requests() -> Vec<Vec<u8>> {
             .replace("{guid}", crate::targets::SEEDED_APP)
             .replace("{type}", "web")
             .replace("{index}", "0");
-        out.push(request(parts[0], &path, Some("application/json"), &framed[at + 1..]));
+        out.push(request(
+            parts[0],
+            &path,
+            Some("application/json"),
+            &framed[at + 1..],
+        ));
     }
     out
 }

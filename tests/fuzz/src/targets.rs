@@ -170,7 +170,10 @@ pub fn payload(bytes: &[u8]) {
                 Ok(value) => validator.validate(&target, value),
                 Err(error) => {
                     let _ = error.to_string();
-                    assert!(!proven, "the fast path proves valid what is not JSON: {error}");
+                    assert!(
+                        !proven,
+                        "the fast path proves valid what is not JSON: {error}"
+                    );
                     continue;
                 }
             };

@@ -13,12 +13,21 @@ fn main() -> std::io::Result<()> {
         let mut inputs = (target.seeds)();
         let fixtures = seeds::root().join("tests/fixtures/fuzz").join(target.name);
         if let Ok(entries) = std::fs::read_dir(fixtures) {
-            inputs.extend(entries.flatten().filter_map(|e| std::fs::read(e.path()).ok()));
+            inputs.extend(
+                entries
+                    .flatten()
+                    .filter_map(|e| std::fs::read(e.path()).ok()),
+            );
         }
         for (i, input) in inputs.iter().enumerate() {
             std::fs::write(dir.join(format!("seed-{i:04}")), input)?;
         }
-        println!("{}: {} inputs in {}", target.name, inputs.len(), dir.display());
+        println!(
+            "{}: {} inputs in {}",
+            target.name,
+            inputs.len(),
+            dir.display()
+        );
     }
     Ok(())
 }
