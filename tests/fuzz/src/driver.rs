@@ -38,7 +38,7 @@ impl Config {
             v.parse()
                 .unwrap_or_else(|_| panic!("CAPI_FUZZ_CASES={v} is not a number"))
         });
-        let timeout = var("CAPI_FUZZ_TIMEOUT_MS").map_or(10_000, |v| {
+        let timeout = var("CAPI_FUZZ_TIMEOUT_MS").map_or(30_000, |v| {
             v.parse()
                 .unwrap_or_else(|_| panic!("CAPI_FUZZ_TIMEOUT_MS={v} is not a number"))
         });
