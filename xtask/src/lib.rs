@@ -6,7 +6,9 @@
 //! in-process with captured input and output.
 
 mod bench;
+mod bench_fake;
 mod bench_proxy;
+mod load;
 mod peers;
 
 use std::ffi::OsString;
