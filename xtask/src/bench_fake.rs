@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::{json, Value};
 
-use crate::load::{micros, Call, Latency, Loader, Throughput};
+use crate::load::{micros, Call, Calls, Latency, Loader, Throughput};
 
 /// What to measure.
 pub struct Scale {
@@ -110,7 +110,7 @@ pub fn run(scale: &Scale, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> 
                 Call::get(format!("{base}/v3/processes/{guid}"))
             }
         };
-        let kinds: [(&'static str, Arc<dyn Fn(usize) -> Call + Send + Sync>); 2] = [
+        let kinds: [(&'static str, Calls); 2] = [
             ("GET /v3/apps?per_page=50", Arc::new(page)),
             ("GET /v3/processes/{guid}", Arc::new(process)),
         ];

@@ -40,6 +40,9 @@ impl Call {
     }
 }
 
+/// The requests of a run: call `i` is `calls(i)`.
+pub type Calls = Arc<dyn Fn(usize) -> Call + Send + Sync>;
+
 /// A keep-alive HTTP/1.1 client that sends a bearer token with every request.
 #[derive(Clone)]
 pub struct Loader {
@@ -135,7 +138,7 @@ impl Loader {
     /// until all are sent or `deadline` has passed; counts answers with `status`.
     pub async fn throughput(
         &self,
-        calls: Arc<dyn Fn(usize) -> Call + Send + Sync>,
+        calls: Calls,
         total: usize,
         in_flight: usize,
         deadline: Option<Duration>,
