@@ -26,6 +26,13 @@ use capi_generator::Spec;
 /// alone on the same bytes in the same run. With --har-mb, also a HAR capture of that
 /// size is written and checked by `validate`, reporting throughput and peak memory.
 ///
+/// The in-memory Cloud Controller at scale: seeded with --fake-apps apps (three processes
+/// each), on one runtime worker and then two: p50 and p99 of a page of 50 apps and of a
+/// process by guid one request at a time, requests/s with --fake-in-flight at once and
+/// the ratio of two workers to one; then as many apps created through POST /v3/apps.
+///
+/// --only SECTION runs one section (codegen, validation, diff, proxy, fake).
+///
 /// Run it optimised: cargo run --release -p xtask -- bench
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -56,11 +63,47 @@ pub struct Args {
     #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
     diff: Option<Vec<std::path::PathBuf>>,
 
+    /// Run only this section (the others are skipped).
+    #[arg(long, value_enum, value_name = "SECTION")]
+    only: Option<Section>,
+
+    /// The fake's benchmark: generated apps seeded (three processes each), and created
+    /// through `POST /v3/apps` in its load run (0 skips it).
+    #[arg(long, default_value_t = 10_000)]
+    fake_apps: usize,
+
+    /// The fake's latency runs: requests one at a time, per request and worker count.
+    #[arg(long, default_value_t = 2000)]
+    fake_requests: usize,
+
+    /// The fake's throughput and load runs: requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    fake_in_flight: usize,
+
+    /// The fake's throughput runs: seconds each.
+    #[arg(long, default_value_t = 3.0)]
+    fake_seconds: f64,
+
     /// Also measure the peers in the same run — ajv (npm) on the same payloads and schemas,
     /// cargo-progenitor (crates.io) on nexus.json — installing them under target/bench/peers
     /// when node/npm and cargo are there, and print the ratios.
     #[arg(long)]
     peers: bool,
+}
+
+/// A section of the benchmark, for `--only`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    /// Code generation stage by stage, and compiling its output.
+    Codegen,
+    /// Validation of real payloads (and `--har-mb`, `--peers`).
+    Validation,
+    /// `diff` on a pair of documents.
+    Diff,
+    /// The validating proxy in front of the in-memory Cloud Controller.
+    Proxy,
+    /// The in-memory Cloud Controller at scale.
+    Fake,
 }
 
 struct Stages {
@@ -79,6 +122,57 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         writeln!(io.stderr, "warning: xtask was built without optimisations; run `cargo run --release -p xtask -- bench`")?;
     }
     let root = crate::workspace_root();
+    let scratch = root.join("target/bench");
+    let wants = |section: Section| args.only.is_none_or(|only| only == section);
+    if wants(Section::Codegen) {
+        codegen_section(&args, &root, &scratch, io)?;
+    }
+    let ours = if wants(Section::Validation) {
+        Some(validation(&root, io)?)
+    } else {
+        None
+    };
+    if wants(Section::Diff) {
+        let pair = args.diff.clone().unwrap_or_else(|| {
+            let nexus = root.join("../shared/specs/nexus.json");
+            vec![nexus.clone(), nexus]
+        });
+        diff_speed(&pair[0], &pair[1], io)?;
+        crate::bench_diff::whole_process(&pair[0], &pair[1], 5, io)?;
+    }
+    if let Some(megabytes) = args.har_mb.filter(|_| wants(Section::Validation)) {
+        big_capture(&root, &scratch, megabytes, io)?;
+    }
+    if args.proxy_connections > 0 && wants(Section::Proxy) {
+        let load = crate::bench_proxy::Load {
+            sequential: args.proxy_requests,
+            connections: args.proxy_connections,
+            per_connection: 50,
+        };
+        crate::bench_proxy::run(&load, io)?;
+    }
+    if args.fake_apps > 0 && wants(Section::Fake) {
+        let scale = crate::bench_fake::Scale {
+            apps: args.fake_apps,
+            sequential: args.fake_requests,
+            in_flight: args.fake_in_flight,
+            seconds: args.fake_seconds,
+        };
+        crate::bench_fake::run(&scale, io)?;
+    }
+    if let Some(ours) = ours.filter(|_| args.peers) {
+        crate::peers::run(&root, &scratch.join("peers"), &ours, io)?;
+    }
+    Ok(0)
+}
+
+/// Code generation: each stage's medians, line counts, and `cargo check` of the output.
+fn codegen_section(
+    args: &Args,
+    root: &Path,
+    scratch: &Path,
+    io: &mut capi_contract::Io<'_>,
+) -> anyhow::Result<()> {
     let inputs = [
         root.join("spec/capi.yaml"),
         root.join("../shared/specs/nexus.json"),
@@ -131,35 +225,13 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         "medians of {} runs; lines = every generated Rust file (models, params, client, server)",
         args.iterations
     )?;
-    let scratch = root.join("target/bench");
     if !args.no_compile {
         for (name, text) in &crates {
-            let seconds = compile_time(&scratch, name, text)?;
+            let seconds = compile_time(scratch, name, text)?;
             writeln!(io.stdout, "cargo check of the crate generated from {name} (dependencies built): {seconds:.2} s")?;
         }
     }
-    let ours = validation(&root, io)?;
-    let pair = args.diff.clone().unwrap_or_else(|| {
-        let nexus = root.join("../shared/specs/nexus.json");
-        vec![nexus.clone(), nexus]
-    });
-    diff_speed(&pair[0], &pair[1], io)?;
-    crate::bench_diff::whole_process(&pair[0], &pair[1], 5, io)?;
-    if let Some(megabytes) = args.har_mb {
-        big_capture(&root, &scratch, megabytes, io)?;
-    }
-    if args.proxy_connections > 0 {
-        let load = crate::bench_proxy::Load {
-            sequential: args.proxy_requests,
-            connections: args.proxy_connections,
-            per_connection: 50,
-        };
-        crate::bench_proxy::run(&load, io)?;
-    }
-    if args.peers {
-        crate::peers::run(&root, &scratch.join("peers"), &ours, io)?;
-    }
-    Ok(0)
+    Ok(())
 }
 
 /// The payloads the validation benchmark uses: file, operation, status.

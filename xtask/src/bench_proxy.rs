@@ -6,16 +6,11 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
-type Http = Client<HttpConnector, Empty<Bytes>>;
+use crate::load::{micros, Call, Loader};
 
 /// What to measure.
 pub struct Load {
@@ -82,9 +77,7 @@ pub fn run(load: &Load, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> {
         .recv_timeout(Duration::from_secs(30))
         .context("the proxy did not start")?;
 
-    let client: Http = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(load.connections)
-        .build_http();
+    let client = Loader::new(load.connections);
     let guid = runtime.block_on(first_process(&client, &base))?;
     let path = format!("/v3/processes/{guid}");
     writeln!(
@@ -131,22 +124,10 @@ pub fn run(load: &Load, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn micros(duration: Duration) -> String {
-    format!("{:.0} µs", duration.as_secs_f64() * 1e6)
-}
-
-async fn get(client: &Http, url: &str) -> anyhow::Result<(u16, Bytes)> {
-    let request = hyper::Request::get(url)
-        .header("authorization", "bearer bench")
-        .body(Empty::new())?;
-    let response = client.request(request).await?;
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await?.to_bytes();
-    Ok((status, body))
-}
-
-async fn first_process(client: &Http, base: &str) -> anyhow::Result<String> {
-    let (_, body) = get(client, &format!("{base}/v3/processes?per_page=1")).await?;
+async fn first_process(client: &Loader, base: &str) -> anyhow::Result<String> {
+    let (_, body) = client
+        .send(&Call::get(format!("{base}/v3/processes?per_page=1")))
+        .await?;
     let page: serde_json::Value = serde_json::from_slice(&body)?;
     page.pointer("/resources/0/guid")
         .and_then(|g| g.as_str())
@@ -154,47 +135,26 @@ async fn first_process(client: &Http, base: &str) -> anyhow::Result<String> {
         .context("the in-memory Cloud Controller lists no process")
 }
 
-async fn measure(client: &Http, url: &str, load: &Load) -> anyhow::Result<Side> {
+async fn measure(client: &Loader, url: &str, load: &Load) -> anyhow::Result<Side> {
     // Warm the connection pool and the validator's schema cache first.
-    for _ in 0..50 {
-        get(client, url).await?;
-    }
-    let mut samples = Vec::with_capacity(load.sequential);
-    for _ in 0..load.sequential {
-        let started = Instant::now();
-        let (status, _) = get(client, url).await?;
-        samples.push(started.elapsed());
-        anyhow::ensure!(status == 200, "{url} answered {status}");
-    }
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    let (median, p99) = (at(0.5), at(0.99));
-
-    let client = Arc::new(client.clone());
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..load.connections {
-        let (client, url, count) = (Arc::clone(&client), url.to_string(), load.per_connection);
-        tasks.push(tokio::spawn(async move {
-            let mut errors = 0;
-            for _ in 0..count {
-                match get(&client, &url).await {
-                    Ok((200, _)) => {}
-                    _ => errors += 1,
-                }
-            }
-            errors
-        }));
-    }
-    let mut errors = 0;
-    for task in tasks {
-        errors += task.await.unwrap_or(load.per_connection);
-    }
-    let rate = (load.connections * load.per_connection) as f64 / started.elapsed().as_secs_f64();
+    let call = Call::get(url);
+    let latency = client
+        .latency(load.sequential, 50, 200, |_| call.clone())
+        .await?;
+    let total = load.connections * load.per_connection;
+    let run = client
+        .throughput(
+            Arc::new(move |_| call.clone()),
+            total,
+            load.connections,
+            None,
+            200,
+        )
+        .await;
     Ok(Side {
-        median,
-        p99,
-        rate,
-        errors,
+        median: latency.median,
+        p99: latency.p99,
+        rate: run.done as f64 / run.elapsed.as_secs_f64(),
+        errors: run.errors,
     })
 }

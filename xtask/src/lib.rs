@@ -7,7 +7,9 @@
 
 mod bench;
 mod bench_diff;
+mod bench_fake;
 mod bench_proxy;
+mod load;
 mod peers;
 
 use std::ffi::OsString;
