@@ -61,6 +61,24 @@ pub struct Args {
     /// when node/npm and cargo are there, and print the ratios.
     #[arg(long)]
     peers: bool,
+
+    /// Run only this section (repeatable), e.g. `--only proxy` for the proxy's latency
+    /// and load figures alone.
+    #[arg(long, value_enum, value_name = "SECTION")]
+    only: Vec<Section>,
+}
+
+/// A section of the benchmark report.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Section {
+    /// Code generation, stage by stage, and compiling what it generates.
+    Codegen,
+    /// Validation throughput on real payloads (and --har-mb).
+    Validation,
+    /// `diff` on a pair of documents.
+    Diff,
+    /// The proxy's added latency and load.
+    Proxy,
 }
 
 struct Stages {
@@ -79,6 +97,47 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         writeln!(io.stderr, "warning: xtask was built without optimisations; run `cargo run --release -p xtask -- bench`")?;
     }
     let root = crate::workspace_root();
+    let wanted = |section: Section| args.only.is_empty() || args.only.contains(&section);
+    let scratch = root.join("target/bench");
+    if wanted(Section::Codegen) {
+        codegen_section(&args, &root, &scratch, io)?;
+    }
+    let ours = if wanted(Section::Validation) || args.peers {
+        Some(validation(&root, io)?)
+    } else {
+        None
+    };
+    if wanted(Section::Diff) {
+        let pair = args.diff.clone().unwrap_or_else(|| {
+            let nexus = root.join("../shared/specs/nexus.json");
+            vec![nexus.clone(), nexus]
+        });
+        diff_speed(&pair[0], &pair[1], io)?;
+    }
+    if let (Some(megabytes), true) = (args.har_mb, wanted(Section::Validation)) {
+        big_capture(&root, &scratch, megabytes, io)?;
+    }
+    if args.proxy_connections > 0 && wanted(Section::Proxy) {
+        let load = crate::bench_proxy::Load {
+            sequential: args.proxy_requests,
+            connections: args.proxy_connections,
+            per_connection: 50,
+        };
+        crate::bench_proxy::run(&load, io)?;
+    }
+    if let (true, Some(ours)) = (args.peers, &ours) {
+        crate::peers::run(&root, &scratch.join("peers"), ours, io)?;
+    }
+    Ok(0)
+}
+
+/// Code generation: each stage's median, and the compile time of the generated crates.
+fn codegen_section(
+    args: &Args,
+    root: &Path,
+    scratch: &Path,
+    io: &mut capi_contract::Io<'_>,
+) -> anyhow::Result<()> {
     let inputs = [
         root.join("spec/capi.yaml"),
         root.join("../shared/specs/nexus.json"),
@@ -131,34 +190,13 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         "medians of {} runs; lines = every generated Rust file (models, params, client, server)",
         args.iterations
     )?;
-    let scratch = root.join("target/bench");
     if !args.no_compile {
         for (name, text) in &crates {
-            let seconds = compile_time(&scratch, name, text)?;
+            let seconds = compile_time(scratch, name, text)?;
             writeln!(io.stdout, "cargo check of the crate generated from {name} (dependencies built): {seconds:.2} s")?;
         }
     }
-    let ours = validation(&root, io)?;
-    let pair = args.diff.clone().unwrap_or_else(|| {
-        let nexus = root.join("../shared/specs/nexus.json");
-        vec![nexus.clone(), nexus]
-    });
-    diff_speed(&pair[0], &pair[1], io)?;
-    if let Some(megabytes) = args.har_mb {
-        big_capture(&root, &scratch, megabytes, io)?;
-    }
-    if args.proxy_connections > 0 {
-        let load = crate::bench_proxy::Load {
-            sequential: args.proxy_requests,
-            connections: args.proxy_connections,
-            per_connection: 50,
-        };
-        crate::bench_proxy::run(&load, io)?;
-    }
-    if args.peers {
-        crate::peers::run(&root, &scratch.join("peers"), &ours, io)?;
-    }
-    Ok(0)
+    Ok(())
 }
 
 /// The payloads the validation benchmark uses: file, operation, status.
