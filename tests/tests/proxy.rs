@@ -353,8 +353,11 @@ fn todays_version() -> String {
 }
 
 fn cf_capi_spec() -> capi_generator::Spec {
-    capi_generator::Spec::from_text(capi_contract::EMBEDDED_SPEC_NAME, capi_contract::EMBEDDED_SPEC)
-        .unwrap()
+    capi_generator::Spec::from_text(
+        capi_contract::EMBEDDED_SPEC_NAME,
+        capi_contract::EMBEDDED_SPEC,
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,8 +368,22 @@ async fn the_session_is_judged_at_the_version_its_root_document_states() {
     // 3.197.0) are findings).
     let cases: [(&str, Option<&str>, bool, &str, &str, bool); 3] = [
         ("root", None, true, "3.150.0", "GET / in ", false),
-        ("given", Some(today.as_str()), true, today.split(',').next().unwrap(), "--cc-version ", true),
-        ("no-root", None, false, today.split(',').next().unwrap(), "the contract's own version", true),
+        (
+            "given",
+            Some(today.as_str()),
+            true,
+            today.split(',').next().unwrap(),
+            "--cc-version ",
+            true,
+        ),
+        (
+            "no-root",
+            None,
+            false,
+            today.split(',').next().unwrap(),
+            "the contract's own version",
+            true,
+        ),
     ];
     for (case, given, root_first, judged, why, findings) in cases {
         let upstream = fake_at("3.150.0").await;
@@ -399,14 +416,22 @@ async fn the_session_is_judged_at_the_version_its_root_document_states() {
             let page: Value = serde_json::from_str(&list.1).unwrap();
             let guid = page["resources"][0]["guid"].as_str().unwrap().to_string();
             answers.push(list);
-            answers.push(exchange(address, "GET", &format!("/v3/processes/{guid}"), ""));
+            answers.push(exchange(
+                address,
+                "GET",
+                &format!("/v3/processes/{guid}"),
+                "",
+            ));
             answers
         })
         .await
         .unwrap();
         for (status, body) in &answers {
             assert_eq!(*status, 200, "{case}: {body}");
-            assert!(!body.contains("\"user\""), "{case}: the answers are 3.150.0's: {body}");
+            assert!(
+                !body.contains("\"user\""),
+                "{case}: the answers are 3.150.0's: {body}"
+            );
         }
         let stderr = proxy.stderr.clone();
         let code = proxy.stop();
@@ -417,7 +442,10 @@ async fn the_session_is_judged_at_the_version_its_root_document_states() {
             validate.extend(["--cc-version", version]);
         }
         let (validate_code, validate_text, _) = support::xtask(&validate, b"");
-        assert_eq!(report_text, validate_text, "{case}: the proxy's report is validate over its HAR");
+        assert_eq!(
+            report_text, validate_text,
+            "{case}: the proxy's report is validate over its HAR"
+        );
         assert_eq!(code, validate_code, "{case}");
 
         let report: Value = serde_json::from_str(&report_text).unwrap();
@@ -426,18 +454,27 @@ async fn the_session_is_judged_at_the_version_its_root_document_states() {
         let reason = version["reason"].as_str().unwrap();
         assert!(reason.starts_with(why), "{case}: {reason}");
         let lines = stderr.text();
-        assert!(lines.contains(&format!("judged at Cloud Controller API {judged}")), "{case}: {lines}");
+        assert!(
+            lines.contains(&format!("judged at Cloud Controller API {judged}")),
+            "{case}: {lines}"
+        );
 
         let outcomes = report["outcomes"].as_array().unwrap();
         assert_eq!(outcomes.len(), answers.len(), "{case}: {report_text}");
-        let failed: Vec<&Value> = outcomes.iter().filter(|o| o["verdict"] != "valid").collect();
+        let failed: Vec<&Value> = outcomes
+            .iter()
+            .filter(|o| o["verdict"] != "valid")
+            .collect();
         if findings {
             // Both process answers lack `user`; the root document is fine at any version.
             assert_eq!((code, failed.len()), (1, 2), "{case}: {report_text}");
             for outcome in failed {
                 let target = outcome["targets"][0].as_str().unwrap();
                 assert!(target.starts_with("GET /v3/processes"), "{case}: {outcome}");
-                assert!(outcome["violations"].to_string().contains("user"), "{case}: {outcome}");
+                assert!(
+                    outcome["violations"].to_string().contains("user"),
+                    "{case}: {outcome}"
+                );
             }
         } else {
             assert_eq!((code, failed.len()), (0, 0), "{case}: {report_text}");
@@ -509,16 +546,20 @@ async fn tls_fake(pki: &Pki) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_over_tls_is_verified_unless_insecure_or_trusted_by_cacert() {
-    let pki = pki();
+    let (pki, other) = (pki(), pki());
     let dir = scratch("tls");
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, &pki.ca_pem).unwrap();
     let other_ca = dir.join("other-ca.pem");
-    std::fs::write(&other_ca, pki().ca_pem).unwrap();
+    std::fs::write(&other_ca, &other.ca_pem).unwrap();
     // (case, extra flags, whether the proxy forwards).
     let cases: [(&str, Vec<&str>, bool); 4] = [
         ("system roots", vec![], false),
-        ("another CA", vec!["--cacert", other_ca.to_str().unwrap()], false),
+        (
+            "another CA",
+            vec!["--cacert", other_ca.to_str().unwrap()],
+            false,
+        ),
         ("insecure", vec!["--insecure"], true),
         ("cacert", vec!["--cacert", ca_file.to_str().unwrap()], true),
     ];
@@ -545,18 +586,29 @@ async fn an_upstream_over_tls_is_verified_unless_insecure_or_trusted_by_cacert()
         .unwrap();
         let stderr = proxy.stderr.clone();
         let code = proxy.stop();
-        let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
         let lines = stderr.text();
         if forwards {
             assert_eq!(status, 200, "{case}: {body}");
             assert_eq!(code, 0, "{case}: {lines}");
-            assert_eq!(report["outcomes"][0]["verdict"], "valid", "{case}: {report}");
-            assert_eq!(report["outcomes"][0]["targets"], json!(["GET /v3/processes"]), "{case}");
+            assert_eq!(
+                report["outcomes"][0]["verdict"], "valid",
+                "{case}: {report}"
+            );
+            assert_eq!(
+                report["outcomes"][0]["targets"],
+                json!(["GET /v3/processes"]),
+                "{case}"
+            );
         } else {
             // The client is told which upstream and why; so is the person running it.
             assert_eq!(status, 502, "{case}: {body}");
             for said in [&body, &lines] {
-                assert!(said.contains(&format!("upstream {upstream}")), "{case}: {said}");
+                assert!(
+                    said.contains(&format!("upstream {upstream}")),
+                    "{case}: {said}"
+                );
                 assert!(said.contains("certificate"), "{case}: {said}");
                 assert!(said.contains("--insecure"), "{case}: {said}");
             }

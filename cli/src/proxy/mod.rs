@@ -383,7 +383,10 @@ fn roots_from(file: &std::path::Path) -> anyhow::Result<rustls::RootCertStore> {
             .with_context(|| format!("--cacert {}: not a usable CA certificate", file.display()))?;
     }
     if roots.is_empty() {
-        bail!("--cacert {}: no certificate in it (PEM, `-----BEGIN CERTIFICATE-----`)", file.display());
+        bail!(
+            "--cacert {}: no certificate in it (PEM, `-----BEGIN CERTIFICATE-----`)",
+            file.display()
+        );
     }
     Ok(roots)
 }

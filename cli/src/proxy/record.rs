@@ -114,7 +114,8 @@ impl<'a, H: Write> Recorder<'a, H> {
                     redact::url(comment)
                 )?;
             }
-            self.waiting.push((source, exchange, record.comment.clone()));
+            self.waiting
+                .push((source, exchange, record.comment.clone()));
             match stated {
                 Some(choice) => self.judge(choice, stderr)?,
                 None if self.readable >= versions::DETECT_WITHIN => {
@@ -130,8 +131,7 @@ impl<'a, H: Write> Recorder<'a, H> {
 
     /// Decides the version, starts the report and checks the exchanges that waited.
     fn judge(&mut self, choice: Choice, stderr: &mut dyn Write) -> io::Result<()> {
-        let validator =
-            versions::validator(&self.contracts, &choice).map_err(io::Error::other)?;
+        let validator = versions::validator(&self.contracts, &choice).map_err(io::Error::other)?;
         writeln!(
             stderr,
             "capi-contract proxy: judged at Cloud Controller API {} (v2 {}): {}",
@@ -192,9 +192,7 @@ impl<'a, H: Write> Recorder<'a, H> {
             har.finish()?;
         }
         let judged = self.judged.take().expect("judged above");
-        judged
-            .report
-            .finish(coverage.then_some(&judged.coverage))
+        judged.report.finish(coverage.then_some(&judged.coverage))
     }
 }
 
