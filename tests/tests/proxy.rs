@@ -366,7 +366,7 @@ async fn the_session_is_judged_at_the_version_its_root_document_states() {
     // (case, --cc-version, whether the client asks for `GET /` first, the version
     // judged at, why, whether the process answers (without `user`, which came in
     // 3.197.0) are findings).
-    let cases: [(&str, Option<&str>, bool, &str, &str, bool); 3] = [
+    let cases = [
         ("root", None, true, "3.150.0", "GET / in ", false),
         (
             "given",
@@ -553,7 +553,7 @@ async fn an_upstream_over_tls_is_verified_unless_insecure_or_trusted_by_cacert()
     let other_ca = dir.join("other-ca.pem");
     std::fs::write(&other_ca, &other.ca_pem).unwrap();
     // (case, extra flags, whether the proxy forwards).
-    let cases: [(&str, Vec<&str>, bool); 4] = [
+    let cases = [
         ("system roots", vec![], false),
         (
             "another CA",
