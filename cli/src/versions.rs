@@ -130,7 +130,9 @@ fn detect_in(
     Ok(found)
 }
 
-fn stated_by(contracts: &Contracts, exchange: &Exchange) -> Option<Choice> {
+/// The versions one exchange states (a `GET /` or `GET /v2/info` with a JSON answer),
+/// and where: the choice detection makes when it meets this exchange.
+pub fn stated_by(contracts: &Contracts, exchange: &Exchange) -> Option<Choice> {
     let body = exchange.response_body.as_deref()?;
     let (path, _) = split_url(&exchange.url);
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;

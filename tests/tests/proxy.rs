@@ -332,3 +332,287 @@ async fn enforce_refuses_invalid_requests_with_the_cloud_controllers_envelope() 
     let lines = stderr.text();
     assert!(lines.contains("nearest: GET /v3/processes"), "{lines}");
 }
+
+/// Starts an in-memory Cloud Controller that answers as the one at `version` would
+/// (`in-memory-cc --cc-version`); returns its base URL.
+async fn fake_at(version: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app =
+        in_memory_cc::versions::pretend_to_be(in_memory_cc::router(&base, None), version).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// The contract's own version, as `--cc-version` spells it.
+fn todays_version() -> String {
+    let spec = cf_capi_spec();
+    let contracts = capi_contract::versions::contracts(spec).unwrap();
+    let today = capi_contract::versions::today(&contracts);
+    format!("{},{}", today.at.v3, today.at.v2)
+}
+
+fn cf_capi_spec() -> capi_generator::Spec {
+    capi_generator::Spec::from_text(
+        capi_contract::EMBEDDED_SPEC_NAME,
+        capi_contract::EMBEDDED_SPEC,
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_is_judged_at_the_version_its_root_document_states() {
+    let today = todays_version();
+    // (case, --cc-version, whether the client asks for `GET /` first, the version
+    // judged at, why, whether the process answers (without `user`, which came in
+    // 3.197.0) are findings).
+    let cases = [
+        ("root", None, true, "3.150.0", "GET / in ", false),
+        (
+            "given",
+            Some(today.as_str()),
+            true,
+            today.split(',').next().unwrap(),
+            "--cc-version ",
+            true,
+        ),
+        (
+            "no-root",
+            None,
+            false,
+            today.split(',').next().unwrap(),
+            "the contract's own version",
+            true,
+        ),
+    ];
+    for (case, given, root_first, judged, why, findings) in cases {
+        let upstream = fake_at("3.150.0").await;
+        let dir = scratch(&format!("version-{case}"));
+        let har = dir.join("session.har");
+        let report = dir.join("report.json");
+        let mut args = vec![
+            "--upstream",
+            &upstream,
+            "--listen",
+            "127.0.0.1:0",
+            "--har",
+            har.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        if let Some(version) = given {
+            args.extend(["--cc-version", version]);
+        }
+        let proxy = Proxy::start(&args);
+        let address = proxy.address;
+        let answers = tokio::task::spawn_blocking(move || {
+            let mut answers = Vec::new();
+            if root_first {
+                answers.push(exchange(address, "GET", "/", ""));
+            }
+            let list = exchange(address, "GET", "/v3/processes?per_page=1", "");
+            let page: Value = serde_json::from_str(&list.1).unwrap();
+            let guid = page["resources"][0]["guid"].as_str().unwrap().to_string();
+            answers.push(list);
+            answers.push(exchange(
+                address,
+                "GET",
+                &format!("/v3/processes/{guid}"),
+                "",
+            ));
+            answers
+        })
+        .await
+        .unwrap();
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "{case}: {body}");
+            assert!(
+                !body.contains("\"user\""),
+                "{case}: the answers are 3.150.0's: {body}"
+            );
+        }
+        let stderr = proxy.stderr.clone();
+        let code = proxy.stop();
+
+        let report_text = std::fs::read_to_string(&report).unwrap();
+        let mut validate = vec!["validate", "--format", "json", har.to_str().unwrap()];
+        if let Some(version) = given {
+            validate.extend(["--cc-version", version]);
+        }
+        let (validate_code, validate_text, _) = support::xtask(&validate, b"");
+        assert_eq!(
+            report_text, validate_text,
+            "{case}: the proxy's report is validate over its HAR"
+        );
+        assert_eq!(code, validate_code, "{case}");
+
+        let report: Value = serde_json::from_str(&report_text).unwrap();
+        let version = &report["cc_version"];
+        assert_eq!(version["v3"], judged, "{case}: {report_text}");
+        let reason = version["reason"].as_str().unwrap();
+        assert!(reason.starts_with(why), "{case}: {reason}");
+        let lines = stderr.text();
+        assert!(
+            lines.contains(&format!("judged at Cloud Controller API {judged}")),
+            "{case}: {lines}"
+        );
+
+        let outcomes = report["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), answers.len(), "{case}: {report_text}");
+        let failed: Vec<&Value> = outcomes
+            .iter()
+            .filter(|o| o["verdict"] != "valid")
+            .collect();
+        if findings {
+            // Both process answers lack `user`; the root document is fine at any version.
+            assert_eq!((code, failed.len()), (1, 2), "{case}: {report_text}");
+            for outcome in failed {
+                let target = outcome["targets"][0].as_str().unwrap();
+                assert!(target.starts_with("GET /v3/processes"), "{case}: {outcome}");
+                assert!(
+                    outcome["violations"].to_string().contains("user"),
+                    "{case}: {outcome}"
+                );
+            }
+        } else {
+            assert_eq!((code, failed.len()), (0, 0), "{case}: {report_text}");
+        }
+    }
+}
+
+/// A certificate authority made for the test, and a certificate it signed for 127.0.0.1.
+struct Pki {
+    ca_pem: String,
+    leaf: rustls::pki_types::CertificateDer<'static>,
+    leaf_key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+fn pki() -> Pki {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "capi-contract test CA");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    Pki {
+        ca_pem: ca.pem(),
+        leaf: leaf.der().clone(),
+        leaf_key: rustls::pki_types::PrivatePkcs8KeyDer::from(leaf_key.serialize_der()).into(),
+    }
+}
+
+/// An upstream over TLS on 127.0.0.1: TLS with `pki`'s certificate in front of a plain
+/// in-memory Cloud Controller. Its `https://` base URL.
+async fn tls_fake(pki: &Pki) -> String {
+    let plain = fake().await;
+    let plain = plain.trim_start_matches("http://").to_string();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.leaf.clone()], pki.leaf_key.clone_key())
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("https://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (acceptor, plain) = (acceptor.clone(), plain.clone());
+            tokio::spawn(async move {
+                // A handshake the client gives up on just ends this connection.
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let mut inner = tokio::net::TcpStream::connect(plain).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut inner).await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_over_tls_is_verified_unless_insecure_or_trusted_by_cacert() {
+    let (pki, other) = (pki(), pki());
+    let dir = scratch("tls");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, &pki.ca_pem).unwrap();
+    let other_ca = dir.join("other-ca.pem");
+    std::fs::write(&other_ca, &other.ca_pem).unwrap();
+    // (case, extra flags, whether the proxy forwards).
+    let cases = [
+        ("system roots", vec![], false),
+        (
+            "another CA",
+            vec!["--cacert", other_ca.to_str().unwrap()],
+            false,
+        ),
+        ("insecure", vec!["--insecure"], true),
+        ("cacert", vec!["--cacert", ca_file.to_str().unwrap()], true),
+    ];
+    for (case, flags, forwards) in cases {
+        let upstream = tls_fake(&pki).await;
+        let report = dir.join(format!("{}.json", case.replace(' ', "-")));
+        let mut args = vec![
+            "--upstream",
+            &upstream,
+            "--listen",
+            "127.0.0.1:0",
+            "--report",
+            report.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend(flags);
+        let proxy = Proxy::start(&args);
+        let address = proxy.address;
+        let (status, body) = tokio::task::spawn_blocking(move || {
+            exchange(address, "GET", "/v3/processes?per_page=1", "")
+        })
+        .await
+        .unwrap();
+        let stderr = proxy.stderr.clone();
+        let code = proxy.stop();
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let lines = stderr.text();
+        if forwards {
+            assert_eq!(status, 200, "{case}: {body}");
+            assert_eq!(code, 0, "{case}: {lines}");
+            assert_eq!(
+                report["outcomes"][0]["verdict"], "valid",
+                "{case}: {report}"
+            );
+            assert_eq!(
+                report["outcomes"][0]["targets"],
+                json!(["GET /v3/processes"]),
+                "{case}"
+            );
+        } else {
+            // The client is told which upstream and why; so is the person running it.
+            assert_eq!(status, 502, "{case}: {body}");
+            for said in [&body, &lines] {
+                assert!(
+                    said.contains(&format!("upstream {upstream}")),
+                    "{case}: {said}"
+                );
+                assert!(said.contains("certificate"), "{case}: {said}");
+                assert!(said.contains("--insecure"), "{case}: {said}");
+            }
+            assert_ne!(code, 0, "{case}: {lines}");
+        }
+    }
+}

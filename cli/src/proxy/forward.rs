@@ -235,6 +235,7 @@ pub async fn handle(
     let response = match upstream {
         Ok(response) => response,
         Err(error) => {
+            let why = upstream_error(&shared.rewriter.upstream, &error);
             let request_body = request_kept.get().await;
             let record = Record {
                 started,
@@ -247,15 +248,12 @@ pub async fn handle(
                 status: None,
                 response_headers: Vec::new(),
                 response_body: Captured::default(),
-                comment: Some(format!("upstream error: {}", error_chain(&error))),
+                comment: Some(why.clone()),
             };
             let _ = shared.records.send(record).await;
             return Ok(plain(
                 StatusCode::BAD_GATEWAY,
-                &format!(
-                    "capi-contract proxy: upstream error: {}\n",
-                    error_chain(&error)
-                ),
+                &format!("capi-contract proxy: {why}\n"),
             ));
         }
     };
@@ -427,6 +425,18 @@ fn plain(status: StatusCode, text: &str) -> Response<ProxyBody> {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+/// Why the upstream gave no answer, for the client and standard error: which upstream,
+/// the whole chain of causes, and what to do about a certificate it refused.
+fn upstream_error(upstream: &str, error: &dyn std::error::Error) -> String {
+    let chain = error_chain(error);
+    let hint = if chain.contains("certificate") {
+        " (its certificate is not trusted: --cacert FILE trusts a platform's own CA, --insecure skips verification)"
+    } else {
+        ""
+    };
+    format!("upstream {upstream} did not answer: {chain}{hint}")
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {

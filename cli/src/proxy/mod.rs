@@ -18,10 +18,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context as _};
-use capi_generator::traffic::coverage::Coverage;
 use capi_generator::traffic::CheckOptions;
-use capi_generator::validate::report;
-use capi_generator::validate::Validator;
 use http::Uri;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::sync::mpsc;
@@ -80,8 +77,14 @@ pub struct Args {
     enforce: bool,
 
     /// Accept any TLS certificate from the upstream (self-signed foundations).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cacert")]
     insecure: bool,
+
+    /// Trust the upstream's certificate when it is signed by one of the certificates in
+    /// this PEM file (a platform's internal CA) instead of by the system's roots, as
+    /// curl's --cacert.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
 
     /// Also point login and UAA links of the root document at the proxy, which then
     /// forwards to those hosts (and only those) under `/_upstream/<host>/…`.
@@ -99,6 +102,12 @@ pub struct Args {
     /// Whether exchanges on Cloud Controller routes the contract does not describe fail.
     #[arg(long, value_enum, default_value_t = Outside::Count)]
     outside: Outside,
+
+    /// Judge by this Cloud Controller API version (`3.181.0`, `2.150.0`, or
+    /// `3.181.0,2.172.0`) [default: the version the first `GET /` or `GET /v2/info`
+    /// through the proxy states, else the contract's own], as `validate --cc-version`.
+    #[arg(long, value_name = "VERSION")]
+    cc_version: Option<String>,
 
     /// Bytes of each body kept for the check; larger bodies are forwarded whole but not
     /// checked.
@@ -135,7 +144,22 @@ pub fn run_until(
     stop: impl std::future::Future<Output = &'static str> + Send + 'static,
 ) -> anyhow::Result<u8> {
     let spec = crate::load_spec(args.spec.as_deref())?;
-    let validator = Arc::new(Validator::new(&spec));
+    let contracts = crate::versions::contracts(spec)?;
+    let given = match &args.cc_version {
+        Some(text) => Some(crate::versions::given(&contracts, text)?),
+        None => None,
+    };
+    // `--enforce` judges requests before any answer states a version: at --cc-version,
+    // else at the contract's own.
+    let enforcer = args
+        .enforce
+        .then(|| {
+            let choice = given
+                .clone()
+                .unwrap_or_else(|| crate::versions::today(&contracts));
+            crate::versions::validator(&contracts, &choice)
+        })
+        .transpose()?;
     let upstream: Uri = args
         .upstream
         .trim_end_matches('/')
@@ -160,7 +184,11 @@ pub fn run_until(
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
     let origin = format!("http://{address}");
-    let client = upstream_client(args.insecure, upstream.scheme_str() == Some("https"))?;
+    let client = upstream_client(
+        args.insecure,
+        args.cacert.as_deref(),
+        upstream.scheme_str() == Some("https"),
+    )?;
     // Finished exchanges wait here for the recorder: at most 64, each holding at most two
     // bodies of `--body-cap` bytes, so memory stays bounded whatever the traffic.
     let (records, mut inbox) = mpsc::channel::<har::Record>(64);
@@ -173,9 +201,7 @@ pub fn run_until(
             other_hosts: args.rewrite_login_links,
         },
         cap: args.body_cap,
-        enforce: args
-            .enforce
-            .then(|| (Arc::clone(&validator), options.clone())),
+        enforce: enforcer.map(|validator| (validator, options.clone())),
         records,
         other_hosts: Mutex::new(Default::default()),
     });
@@ -184,7 +210,7 @@ pub fn run_until(
         io.stderr,
         "capi-contract proxy: {origin} → {} (ctrl-c to stop); {}",
         args.upstream.trim_end_matches('/'),
-        record::judged_at()
+        record::judged_at(given.as_ref())
     )?;
     io.stderr.flush()?;
 
@@ -207,29 +233,19 @@ pub fn run_until(
         )),
         None => Box::new(&mut io.stdout),
     };
-    let mut recorder = record::Recorder {
-        validator: &validator,
+    let name = args
+        .har
+        .as_ref()
+        .map_or_else(|| "proxy".to_string(), |p| p.display().to_string());
+    let mut recorder = record::Recorder::new(
+        contracts,
+        given,
         options,
         har,
-        name: args
-            .har
-            .as_ref()
-            .map_or_else(|| "proxy".to_string(), |p| p.display().to_string()),
-        report: {
-            // The same report `validate` writes over the proxy's HAR: positions in the
-            // spec, and the version judged at (today's; see the note on stderr).
-            let mut writer = report::Writer::new(args.format.into(), report_out)?
-                .locate_with(validator.source().locator());
-            let contracts = crate::versions::contracts(spec.clone())?;
-            writer.contract_version(crate::versions::report_version(&crate::versions::today(
-                &contracts,
-            )))?;
-            writer
-        },
-        coverage: Coverage::new(validator.spec(), validator.operations()),
-        count: 0,
-        upstream_version: None,
-    };
+        name,
+        args.format.into(),
+        report_out,
+    );
     let stderr = &mut io.stderr;
     let why = runtime.block_on(async {
         loop {
@@ -248,16 +264,11 @@ pub fn run_until(
         recorder.record(&record, stderr)?;
     }
     runtime.shutdown_background();
-    if let Some(har) = recorder.har.take() {
-        har.finish()?;
-    }
-    let summary = recorder
-        .report
-        .finish(args.coverage.then_some(&recorder.coverage))?;
+    let count = recorder.count;
+    let summary = recorder.finish(args.coverage, stderr)?;
     writeln!(
         stderr,
-        "capi-contract proxy: {why}; {} exchanges, {}",
-        recorder.count,
+        "capi-contract proxy: {why}; {count} exchanges, {}",
         summary.line()
     )?;
     Ok(if summary.errors > 0 {
@@ -313,7 +324,11 @@ pub async fn stop_signal() -> &'static str {
     }
 }
 
-fn upstream_client(insecure: bool, https: bool) -> anyhow::Result<forward::UpstreamClient> {
+fn upstream_client(
+    insecure: bool,
+    cacert: Option<&std::path::Path>,
+    https: bool,
+) -> anyhow::Result<forward::UpstreamClient> {
     use hyper_rustls::ConfigBuilderExt as _;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
@@ -324,6 +339,10 @@ fn upstream_client(insecure: bool, https: bool) -> anyhow::Result<forward::Upstr
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth()
+        } else if let Some(file) = cacert {
+            builder
+                .with_root_certificates(roots_from(file)?)
                 .with_no_client_auth()
         } else {
             match builder.clone().with_native_roots() {
@@ -347,6 +366,29 @@ fn upstream_client(insecure: bool, https: bool) -> anyhow::Result<forward::Upstr
             .pool_max_idle_per_host(256)
             .build(connector),
     )
+}
+
+/// `--cacert`: the certificates of a PEM file as the only roots.
+fn roots_from(file: &std::path::Path) -> anyhow::Result<rustls::RootCertStore> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    let certificates = CertificateDer::pem_file_iter(file)
+        .with_context(|| format!("--cacert: cannot read {}", file.display()))?;
+    for certificate in certificates {
+        let certificate = certificate
+            .with_context(|| format!("--cacert {}: not a PEM certificate", file.display()))?;
+        roots
+            .add(certificate)
+            .with_context(|| format!("--cacert {}: not a usable CA certificate", file.display()))?;
+    }
+    if roots.is_empty() {
+        bail!(
+            "--cacert {}: no certificate in it (PEM, `-----BEGIN CERTIFICATE-----`)",
+            file.display()
+        );
+    }
+    Ok(roots)
 }
 
 /// `--insecure`: any certificate is accepted; the handshake's signatures are still
