@@ -87,7 +87,6 @@ fn diagnostics(text: &str) -> String {
                 source: "x".into(),
                 standalone: true,
                 examples: None,
-                examples: None,
             },
         ) {
             Err(problems) => problems.to_string(),
