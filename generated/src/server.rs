@@ -3488,7 +3488,7 @@ pub enum UpdateProcessResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateProcessResponse {
@@ -3518,7 +3518,7 @@ pub enum ScaleProcessResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ScaleProcessResponse {
@@ -3682,7 +3682,7 @@ pub enum UpdateAppProcessResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppProcessResponse {
@@ -3712,7 +3712,7 @@ pub enum ScaleAppProcessResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for ScaleAppProcessResponse {
@@ -3819,7 +3819,7 @@ pub enum CreateAppResponse {
     Unauthorized { body: super::models::ErrorEnvelope },
     /// `403`: The token's user may not do this (`CF-NotAuthorized`, 10003) or a feature flag disables it (`CF-FeatureDisabled`, 330002).
     Forbidden { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for CreateAppResponse {
@@ -3893,7 +3893,7 @@ pub enum UpdateAppResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppResponse {
@@ -3919,7 +3919,7 @@ pub enum StartAppResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for StartAppResponse {
@@ -3944,7 +3944,7 @@ pub enum StopAppResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for StopAppResponse {
@@ -3969,7 +3969,7 @@ pub enum RestartAppResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
     /// `503`: A backing service is unavailable (`CF-StatsUnavailable`, 200002; `CF-InstancesUnavailable`, 220002; `CF-RunnerUnavailable`, 170015).
     ServiceUnavailable { body: super::models::ErrorEnvelope },
@@ -4079,7 +4079,7 @@ pub enum UpdateAppEnvironmentVariablesResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppEnvironmentVariablesResponse {
@@ -4207,7 +4207,7 @@ pub enum UpdateAppFeatureResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for UpdateAppFeatureResponse {
@@ -4267,7 +4267,7 @@ pub enum SetAppCurrentDropletResponse {
     Forbidden { body: super::models::ErrorEnvelope },
     /// `404`: The resource does not exist or is not visible (`CF-ResourceNotFound`, 10010).
     NotFound { body: super::models::ErrorEnvelope },
-    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state.
+    /// `422`: The request body failed validation (`CF-UnprocessableEntity`, 10008; unknown keys answer "Unknown field(s): '…'"), or the change conflicts with the resource's state. An integer field takes an integer literal: `1.0` is refused ("Instances must be an integer": Rails' numericality `only_integer` reads the float's text), although JSON Schema 2020-12 calls it an integer.
     UnprocessableEntity { body: super::models::ErrorEnvelope },
 }
 impl axum::response::IntoResponse for SetAppCurrentDropletResponse {
