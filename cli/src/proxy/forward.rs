@@ -6,6 +6,7 @@
 //! contract with the Cloud Controller's own error envelope instead of forwarding it.
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
@@ -42,6 +43,9 @@ pub struct Shared {
     pub enforce: Option<(Arc<Validator>, check::CheckOptions)>,
     /// Finished exchanges, for the recorder.
     pub records: mpsc::Sender<Record>,
+    /// Exchanges whose bodies are still passing: their records are yet to come, and a
+    /// stop waits for them (a while) so that nothing the client saw is left out.
+    pub unrecorded: std::sync::atomic::AtomicUsize,
     /// Other hosts the root document linked to (with `--rewrite-login-links`): the only
     /// ones `/_upstream/<host>/…` forwards to.
     pub other_hosts: Mutex<HashSet<String>>,
@@ -310,6 +314,8 @@ pub async fn handle(
 
     // The exchange is recorded when both bodies have passed.
     let records = shared.records.clone();
+    shared.unrecorded.fetch_add(1, Ordering::SeqCst);
+    let done = Arc::clone(&shared);
     tokio::spawn(async move {
         let request_body = request_kept.get().await;
         let response_body = response_kept.get().await;
@@ -333,6 +339,7 @@ pub async fn handle(
             comment,
         };
         let _ = records.send(record).await;
+        done.unrecorded.fetch_sub(1, Ordering::SeqCst);
     });
     Ok(Response::from_parts(parts, body))
 }

@@ -16,6 +16,7 @@ use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use capi_generator::traffic::CheckOptions;
@@ -203,6 +204,7 @@ pub fn run_until(
         cap: args.body_cap,
         enforce: enforcer.map(|validator| (validator, options.clone())),
         records,
+        unrecorded: Default::default(),
         other_hosts: Mutex::new(Default::default()),
     });
 
@@ -215,7 +217,6 @@ pub fn run_until(
     io.stderr.flush()?;
 
     runtime.spawn(serve(listener, Arc::clone(&shared)));
-    drop(shared);
     let mut stop = runtime.spawn(stop);
     ready(address);
 
@@ -259,10 +260,26 @@ pub fn run_until(
             }
         }
     })?;
-    // Exchanges that finished before the stop are still recorded.
-    while let Ok(record) = inbox.try_recv() {
-        recorder.record(&record, stderr)?;
+    // Exchanges whose answers had reached the client before the stop are still recorded;
+    // one whose body is still streaming gets a few seconds to finish.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        while let Ok(record) = inbox.try_recv() {
+            recorder.record(&record, stderr)?;
+        }
+        let waiting = shared.unrecorded.load(std::sync::atomic::Ordering::SeqCst);
+        if waiting == 0 || Instant::now() >= deadline {
+            break;
+        }
+        let next = runtime.block_on(tokio::time::timeout(
+            Duration::from_millis(50),
+            inbox.recv(),
+        ));
+        if let Ok(Some(record)) = next {
+            recorder.record(&record, stderr)?;
+        }
     }
+    drop(shared);
     runtime.shutdown_background();
     let count = recorder.count;
     let summary = recorder.finish(args.coverage, stderr)?;
