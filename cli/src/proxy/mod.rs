@@ -271,10 +271,9 @@ pub fn run_until(
         if waiting == 0 || Instant::now() >= deadline {
             break;
         }
-        let next = runtime.block_on(tokio::time::timeout(
-            Duration::from_millis(50),
-            inbox.recv(),
-        ));
+        let next = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_millis(50), inbox.recv()).await
+        });
         if let Ok(Some(record)) = next {
             recorder.record(&record, stderr)?;
         }
