@@ -2,7 +2,8 @@
 # Acceptance with a real client: the PyPI library cloudfoundry-client (pinned in
 # requirements.txt) against the in-memory Cloud Controller, constructed with only a
 # fixed token. Every exchange is recorded as a HAR, which `capi-contract validate
-# --strict` then checks: the suite fails on any failed step or any contract finding.
+# --strict` then checks: the suite fails on any failed step or any contract finding
+# but the one it makes on purpose (an invalid label_selector, below).
 #
 # With --through-proxy the suite talks to `capi-contract proxy` in front of the fake
 # instead: it must pass the same way, the proxy's report must have no failure, and the
@@ -46,19 +47,44 @@ if [ -n "$through_proxy" ]; then
   [ -n "$base" ] || { cat "$proxy_log" >&2; exit 1; }
   echo "through capi-contract proxy at $base"
 fi
+# The one finding a run must have: the step that sends an invalid label_selector on
+# purpose (the fake answers 400 CF-BadQueryParameter, as a Cloud Controller does, and the
+# contract calls the request invalid). Anything else that is not valid fails the run.
+expect_one_finding() { # REPORT.json
+  python3 - "$1" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+bad = [o for o in report["outcomes"] if o["verdict"] != "valid"]
+deliberate = [o for o in bad if "label_selector=%3Dnope" in o["input"]
+              and [(v["part"], v["pointer"]) for v in o["violations"]] == [("query", "label_selector")]]
+print(f"{report['summary']['passed']} passed; findings: {len(bad)} (the deliberate bad label_selector: {len(deliberate)})")
+if len(bad) != 1 or len(deliberate) != 1:
+    for o in bad:
+        print("unexpected:", o["input"], [v["part"] + " " + v["pointer"] + ": " + v["expected"] for v in o["violations"]])
+    sys.exit(1)
+PY
+}
 echo "cloudfoundry-client $("$venv/bin/pip" show cloudfoundry-client | sed -n 's/^Version: //p') against $base"
 "$venv/bin/python" tests/real-client/real_client.py "$base" "$token" "$har"
 echo "validate --strict $har"
-target/debug/capi-contract validate --strict "$har"
+target/debug/capi-contract validate --strict --format json "$har" > target/real-client-report.json || true
+expect_one_finding target/real-client-report.json
 kill -0 $server 2>/dev/null || { echo "the in-memory Cloud Controller died" >&2; exit 1; }
 if [ -n "$through_proxy" ]; then
   kill -INT $proxy
   status=0
   wait $proxy || status=$?
   cat "$proxy_log"
-  [ "$status" -eq 0 ] || { echo "the proxy exited with $status: findings in $proxy_report" >&2; exit 1; }
-  failed=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["failed"]+s.get("errors",0))' "$proxy_report")
-  [ "$failed" -eq 0 ] || { echo "the proxy's report has $failed failures" >&2; exit 1; }
+  # Exit 1: the proxy found the deliberate finding (and, checked next, nothing else).
+  [ "$status" -eq 1 ] || { echo "the proxy exited with $status: see $proxy_report" >&2; exit 1; }
+  expect_one_finding "$proxy_report"
   echo "validate --strict $proxy_har (the proxy's own HAR)"
-  target/debug/capi-contract validate --strict "$proxy_har"
+  target/debug/capi-contract validate --strict --format json "$proxy_har" > target/real-client-proxy-validate.json || true
+  expect_one_finding target/real-client-proxy-validate.json
+  # Every exchange the client made went through the proxy: links it followed (the
+  # root's, pagination's, each resource's) pointed at the proxy, not the upstream.
+  counts=$(python3 -c 'import json,sys; print(*(len(json.load(open(f))["log"]["entries"]) for f in sys.argv[1:]))' "$har" "$proxy_har")
+  set -- $counts
+  echo "exchanges: $1 made by the client, $2 seen by the proxy"
+  [ "$1" -eq "$2" ] || { echo "the client went around the proxy for $(( $1 - $2 )) exchanges" >&2; exit 1; }
 fi

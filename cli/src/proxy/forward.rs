@@ -281,7 +281,7 @@ pub async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(capi_generator::traffic::is_json);
-    let may_link = to_cc && json && method == "GET";
+    let may_link = to_cc && json && method != "HEAD";
     let (body, response_kept): (ProxyBody, oneshot_or_now::Kept) = if may_link {
         let (prefix, rest) = read_up_to(incoming, shared.cap).await;
         match rest {

@@ -1,6 +1,6 @@
 //! Keeping a client on the proxy: the absolute links a Cloud Controller answers with (the
-//! root document's `links`, pagination `first`/`last`/`next`/`previous`, a job's
-//! `Location`) are made to point at the proxy. Nothing else changes: a link is replaced
+//! root document's `links`, every resource's `links`, pagination
+//! `first`/`last`/`next`/`previous`, a job's `Location`) are made to point at the proxy. Nothing else changes: a link is replaced
 //! as the JSON string token it is, so every other byte of the body stays as it came.
 
 use serde_json::Value;
@@ -43,21 +43,7 @@ impl Rewriter {
     pub fn body(&self, bytes: &[u8]) -> Option<Vec<u8>> {
         let value: Value = serde_json::from_slice(bytes).ok()?;
         let mut hrefs = Vec::new();
-        if let Some(links) = value.get("links").and_then(Value::as_object) {
-            for link in links.values() {
-                hrefs.extend(link.get("href").and_then(Value::as_str));
-            }
-        }
-        if let Some(pagination) = value.get("pagination").and_then(Value::as_object) {
-            for key in ["first", "last", "next", "previous"] {
-                hrefs.extend(
-                    pagination
-                        .get(key)
-                        .and_then(|l| l.get("href"))
-                        .and_then(Value::as_str),
-                );
-            }
-        }
+        collect_hrefs(&value, &mut hrefs);
         let mut out = bytes.to_vec();
         let mut changed = false;
         for href in hrefs {
@@ -84,6 +70,40 @@ impl Rewriter {
             None => (host, "https"),
         };
         (!host.is_empty()).then(|| format!("{scheme}://{host}{rest}"))
+    }
+}
+
+/// Every link of a body, at any depth: the `href`s of each `links` object (the
+/// document's own, and those of every resource in `resources` or `included`, which clients
+/// follow as readily) and of `pagination`'s `first`/`last`/`next`/`previous`.
+fn collect_hrefs<'a>(value: &'a Value, hrefs: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object {
+                let links = match key.as_str() {
+                    "links" => inner.as_object().map(|l| l.values().collect::<Vec<_>>()),
+                    "pagination" => inner.as_object().map(|p| {
+                        ["first", "last", "next", "previous"]
+                            .iter()
+                            .filter_map(|k| p.get(*k))
+                            .collect()
+                    }),
+                    _ => None,
+                };
+                match links {
+                    Some(links) => {
+                        hrefs.extend(
+                            links
+                                .into_iter()
+                                .filter_map(|l| l.get("href").and_then(Value::as_str)),
+                        );
+                    }
+                    None => collect_hrefs(inner, hrefs),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_hrefs(item, hrefs)),
+        _ => {}
     }
 }
 
@@ -137,14 +157,18 @@ mod tests {
             out.contains(r#""next":{"href":"http://127.0.0.1:9023/v3/apps?page=2"}"#),
             "{out}"
         );
+        // A resource's own links too: clients follow them (cloudfoundry-client does).
         assert!(
-            out.contains(r#""self":{"href":"https://api.example.com/v3/apps/a"}"#),
+            out.contains(r#""self":{"href":"http://127.0.0.1:9023/v3/apps/a"}"#),
             "{out}"
         );
         assert_eq!(
             out.len(),
-            page.len() - 2 * ("https://api.example.com".len() - "http://127.0.0.1:9023".len())
+            page.len() - 3 * ("https://api.example.com".len() - "http://127.0.0.1:9023".len())
         );
+        let included = br#"{"guid":"p","links":{"app":{"href":"https://api.example.com/v3/apps/a"}},"included":{"apps":[{"links":{"start":{"href":"https://api.example.com/v3/apps/a/actions/start","method":"POST"}}}]}}"#;
+        let out = String::from_utf8(rewriter(false).body(included).unwrap()).unwrap();
+        assert!(!out.contains("https://api.example.com"), "{out}");
         assert_eq!(rewriter(false).body(br#"{"guid": "x"}"#), None);
         assert_eq!(rewriter(false).body(b"not json"), None);
     }
