@@ -29,9 +29,9 @@ use crate::flags::{Format, Outside};
 /// Run a validating proxy in front of a Cloud Controller.
 ///
 /// Every request and its response pass through unchanged (headers, bodies, streaming,
-/// status), except that absolute links to the upstream in the root document's `links`,
-/// in pagination (`first`, `last`, `next`, `previous`) and in a job's `Location` point at
-/// the proxy, so a client that follows them stays on it:
+/// status), except that absolute links to the upstream in the `links` of the root document
+/// and of every resource, in pagination (`first`, `last`, `next`, `previous`) and in a
+/// job's `Location` point at the proxy, so a client that follows them stays on it:
 ///
 ///   capi-contract proxy --upstream https://api.sys.example.com --listen 127.0.0.1:9023 --har session.har
 ///   cf api http://127.0.0.1:9023 --skip-ssl-validation && cf push …
@@ -44,6 +44,8 @@ use crate::flags::{Format, Outside};
 /// a finding, with the nearest real route.
 ///
 /// Exit status: 0 no findings, 1 findings, 2 usage, IO or internal error.
+// The text above is `--help` (clap), not Markdown: its example lines are not links.
+#[allow(rustdoc::bare_urls)]
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

@@ -61,6 +61,12 @@ fn prose(line: &str) -> String {
             out.push(c);
         } else if c == '[' && !opens_link(&chars[i..]) {
             out.push_str("\\[");
+        } else if let Some((text, after)) = path_link(&chars[i..]) {
+            // `[text](some::rust::Path)`: an intra-doc link into the API's own source
+            // (nexus's descriptions have them), which cannot resolve here; keep the text.
+            out.push_str(&prose(&text));
+            i += after;
+            continue;
         } else if c == ']' && chars.get(i + 1) != Some(&'(') {
             out.push_str("\\]");
         } else if c == '<' && starts_url(&chars[i + 1..]) {
@@ -104,6 +110,25 @@ fn opens_link(rest: &[char]) -> bool {
         .is_some_and(|close| rest.get(close + 1) == Some(&'('))
 }
 
+/// An inline link whose target is not a URL, a fragment or a path (a Rust item path,
+/// say): its text and the length of the whole `[text](target)`.
+fn path_link(rest: &[char]) -> Option<(String, usize)> {
+    if rest.first() != Some(&'[') {
+        return None;
+    }
+    let close = rest.iter().position(|&c| c == ']')?;
+    if rest.get(close + 1) != Some(&'(') {
+        return None;
+    }
+    let end = close + 2 + rest[close + 2..].iter().position(|&c| c == ')')?;
+    let target: String = rest[close + 2..end].iter().collect();
+    let linkable = starts_url(&rest[close + 2..end])
+        || ["mailto:", "#", "/", "./", "../"]
+            .iter()
+            .any(|p| target.starts_with(p));
+    (!linkable).then(|| (rest[1..close].iter().collect(), end + 1))
+}
+
 fn starts_url(rest: &[char]) -> bool {
     let text: String = rest.iter().take(8).collect();
     text.starts_with("http://") || text.starts_with("https://")
@@ -124,6 +149,11 @@ mod tests {
             "a [link](https://x.test) stays"
         );
         assert_eq!(rustdoc("keys `[A-Z]` in code"), "keys `[A-Z]` in code");
+        assert_eq!(
+            rustdoc("for a [`Disk`](omicron_common::api::external::Disk) here"),
+            "for a `Disk` here"
+        );
+        assert_eq!(rustdoc("see [below](#x)"), "see [below](#x)");
         assert_eq!(rustdoc("see https://x.test/a."), "see <https://x.test/a>.");
         assert_eq!(
             rustdoc("already <https://x.test>"),

@@ -32,7 +32,7 @@ impl<'a> Tape<'a> {
     /// Parses `scratch` (a copy of `bytes`, which simd-json rewrites in place). `None` when
     /// simd-json refuses it, or when the tape might not say what the `Value` serde_json
     /// would build from `bytes` says: a `\uD…` escape (simd-json 0.14 accepts a lone
-    /// surrogate that serde_json refuses), nesting past [`MAX_DEPTH`], or an object holding
+    /// surrogate that serde_json refuses), nesting past `MAX_DEPTH`, or an object holding
     /// a key twice (`Value` keeps only the last).
     pub fn parse(
         bytes: &[u8],
