@@ -179,16 +179,18 @@ fn find_operation<'a>(
         return first;
     }
     // A prefix in front of the API (a proxy path): try without leading segments.
-    let mut rest = path;
-    while let Some(next) = rest
-        .get(1..)
-        .and_then(|r| r.find('/'))
-        .map(|i| &rest[i + 1..])
+    let most = operations
+        .iter()
+        .map(|o| o.path.matches('/').count())
+        .max()
+        .unwrap_or(0);
+    for next in without_leading_segments(path, most)
+        .into_iter()
+        .filter(|p| p.len() < path.len())
     {
         if let Ok(operation) = match_operation(operations, method, next) {
             return Ok(operation);
         }
-        rest = next;
     }
     first
 }
@@ -207,13 +209,32 @@ fn cc_route<'a>(
             .unwrap_or(path);
         return routes.find(method, stripped);
     }
-    let mut rest = path;
-    loop {
-        if let Some(route) = routes.find(method, rest) {
-            return Some(route);
-        }
-        rest = &rest[rest.get(1..)?.find('/')? + 1..];
+    without_leading_segments(path, routes.most_segments() + 1)
+        .into_iter()
+        .find_map(|rest| routes.find(method, rest))
+}
+
+/// The path, then the path without each of its leading segments in turn (a prefix in front
+/// of the API, such as a proxy's), leaving out those with more than `most` slashes before
+/// the query: no template matches them, and trying each of a path of many thousands of
+/// segments would take quadratic time (a fuzzed HAR did).
+fn without_leading_segments(path: &str, most: usize) -> Vec<&str> {
+    let bare = path.find(['?', '#']).unwrap_or(path.len());
+    let trimmed = path[..bare].trim_end_matches('/').len();
+    let slashes: Vec<usize> = path[..trimmed].match_indices('/').map(|(i, _)| i).collect();
+    let after = |start: usize| slashes.len() - slashes.partition_point(|&i| i < start);
+    let mut starts: Vec<usize> = std::iter::once(0)
+        .chain(slashes.iter().copied().filter(|&i| i > 0))
+        .collect();
+    // Trailing slashes all read as the same path: one of them is enough.
+    if trimmed < bare && trimmed > 0 {
+        starts.push(trimmed);
     }
+    starts
+        .into_iter()
+        .filter(|&start| after(start) <= most)
+        .map(|start| &path[start..])
+        .collect()
 }
 
 /// Why a proxy refuses a request in `--enforce` mode: the Cloud Controller's own error

@@ -116,6 +116,15 @@ impl RouteTable {
         &self.routes
     }
 
+    /// The most segments any route has.
+    pub fn most_segments(&self) -> usize {
+        self.routes
+            .iter()
+            .map(|r| r.segments.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The route that answers `method path` (a concrete path, no query). `HEAD` is
     /// answered by `GET` routes. When several templates match, the one with the most
     /// literal segments wins (`/v3/apps/{guid}/droplets/current` over
