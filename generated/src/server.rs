@@ -320,20 +320,15 @@ pub trait Check {
 fn join(at: &str, name: &str) -> String {
     if at.is_empty() { name.to_string() } else { format!("{at}.{name}") }
 }
-/// Whether `text` matches `pattern`; compiled patterns are kept. A pattern that does
-/// not compile matches everything (the spec's lint catches those).
+/// A pattern of the spec, compiled on first use and then shared by every request
+/// without a lock.
 #[allow(dead_code)]
-fn matches_pattern(pattern: &'static str, text: &str) -> bool {
-    type Cache = std::collections::HashMap<&'static str, Option<fancy_regex::Regex>>;
-    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
-    let mut cache = CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let regex = cache
-        .entry(pattern)
-        .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
-    regex.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
+type Pattern = std::sync::LazyLock<Option<fancy_regex::Regex>>;
+/// Whether `text` matches `pattern`. A pattern that does not compile matches
+/// everything (the spec's lint catches those).
+#[allow(dead_code)]
+fn matches_pattern(pattern: &Pattern, text: &str) -> bool {
+    pattern.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
 }
 impl Check for super::models::ApiVersionLink {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
@@ -351,8 +346,13 @@ impl Check for super::models::ApiVersionLinkMeta {
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.version {
             let at = join(at, "version");
-            if !matches_pattern("^\\d+\\.\\d+\\.\\d+$", value0.as_str()) {
-                problems.push(format!("{at} must match {}", "^\\d+\\.\\d+\\.\\d+$"));
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new("^\\d+\\.\\d+\\.\\d+$").ok()
+                });
+                if !matches_pattern(&PATTERN, value0.as_str()) {
+                    problems.push(format!("{at} must match {}", "^\\d+\\.\\d+\\.\\d+$"));
+                }
             }
         }
     }
@@ -375,33 +375,43 @@ impl Check for super::models::App {
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.created_at {
             let at = join(at, "created_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.updated_at {
             let at = join(at, "updated_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
@@ -459,17 +469,22 @@ impl Check for super::models::AppCreate {
                         problems
                             .push(format!("{at} must be at least {} characters", 1u64));
                     }
-                    if !matches_pattern(
-                        "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)",
-                        key.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, key.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)"
+                                    ),
+                                );
+                        }
                     }
                 }
                 let at = join(&at, key);
@@ -553,17 +568,22 @@ impl Check for super::models::AppEnvironmentVariablesUpdate {
                         problems
                             .push(format!("{at} must be at least {} characters", 1u64));
                     }
-                    if !matches_pattern(
-                        "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)",
-                        key.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, key.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^(?![Vv][Cc][Aa][Pp]_)(?![Vv][Mm][Cc])(?!PORT$)"
+                                    ),
+                                );
+                        }
                     }
                 }
                 let at = join(&at, key);
@@ -826,33 +846,43 @@ impl Check for super::models::Droplet {
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.created_at {
             let at = join(at, "created_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.updated_at {
             let at = join(at, "updated_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
@@ -1059,8 +1089,14 @@ impl Check for super::models::HealthCheckUpdateData {
             if (value0.as_str().chars().count() as u64) > 255u64 {
                 problems.push(format!("{at} must be at most {} characters", 255u64));
             }
-            if !matches_pattern("^(?:/|/([^\\s/]\\S*)?)$", value0.as_str()) {
-                problems.push(format!("{at} must match {}", "^(?:/|/([^\\s/]\\S*)?)$"));
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new("^(?:/|/([^\\s/]\\S*)?)$").ok()
+                });
+                if !matches_pattern(&PATTERN, value0.as_str()) {
+                    problems
+                        .push(format!("{at} must match {}", "^(?:/|/([^\\s/]\\S*)?)$"));
+                }
             }
         }
     }
@@ -1094,33 +1130,43 @@ impl Check for super::models::Job {
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.created_at {
             let at = join(at, "created_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.updated_at {
             let at = join(at, "updated_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
@@ -1277,34 +1323,44 @@ impl Check for super::models::Metadata {
                         problems
                             .push(format!("{at} must be at most {} characters", 317u64));
                     }
-                    if !matches_pattern(
-                        "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
-                        key.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, key.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                    ),
+                                );
+                        }
                     }
                 }
                 let at = join(&at, key);
                 if (value1.as_str().chars().count() as u64) > 63u64 {
                     problems.push(format!("{at} must be at most {} characters", 63u64));
                 }
-                if !matches_pattern(
-                    "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$",
-                    value1.as_str(),
-                ) {
-                    problems
-                        .push(
-                            format!(
-                                "{at} must match {}",
-                                "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
-                            ),
-                        );
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
+                                ),
+                            );
+                    }
                 }
             }
         }
@@ -1318,17 +1374,22 @@ impl Check for super::models::Metadata {
                         problems
                             .push(format!("{at} must be at most {} characters", 317u64));
                     }
-                    if !matches_pattern(
-                        "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
-                        key.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, key.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                    ),
+                                );
+                        }
                     }
                 }
                 let at = join(&at, key);
@@ -1353,17 +1414,22 @@ impl Check for super::models::MetadataUpdate {
                         problems
                             .push(format!("{at} must be at most {} characters", 317u64));
                     }
-                    if !matches_pattern(
-                        "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
-                        key.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, key.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                    ),
+                                );
+                        }
                     }
                 }
                 let at = join(&at, key);
@@ -1372,17 +1438,22 @@ impl Check for super::models::MetadataUpdate {
                         problems
                             .push(format!("{at} must be at most {} characters", 63u64));
                     }
-                    if !matches_pattern(
-                        "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$",
-                        value2.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, value2.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
+                                    ),
+                                );
+                        }
                     }
                 }
             }
@@ -1397,17 +1468,22 @@ impl Check for super::models::MetadataUpdate {
                         problems
                             .push(format!("{at} must be at most {} characters", 317u64));
                     }
-                    if !matches_pattern(
-                        "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
-                        key.as_str(),
-                    ) {
-                        problems
-                            .push(
-                                format!(
-                                    "{at} must match {}",
-                                    "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
-                                ),
-                            );
+                    {
+                        static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                            fancy_regex::Regex::new(
+                                    "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$",
+                                )
+                                .ok()
+                        });
+                        if !matches_pattern(&PATTERN, key.as_str()) {
+                            problems
+                                .push(
+                                    format!(
+                                        "{at} must match {}",
+                                        "^(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)((([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])\\.)+([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+                                    ),
+                                );
+                        }
                     }
                 }
                 let at = join(&at, key);
@@ -1468,33 +1544,43 @@ impl Check for super::models::Process {
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.created_at {
             let at = join(at, "created_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.updated_at {
             let at = join(at, "updated_at");
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value0.0.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value0.0.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         #[allow(irrefutable_let_patterns)]
@@ -1915,8 +2001,14 @@ impl Check for super::models::ReadinessHealthCheckUpdateData {
             if (value0.as_str().chars().count() as u64) > 255u64 {
                 problems.push(format!("{at} must be at most {} characters", 255u64));
             }
-            if !matches_pattern("^(?:/|/([^\\s/]\\S*)?)$", value0.as_str()) {
-                problems.push(format!("{at} must match {}", "^(?:/|/([^\\s/]\\S*)?)$"));
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new("^(?:/|/([^\\s/]\\S*)?)$").ok()
+                });
+                if !matches_pattern(&PATTERN, value0.as_str()) {
+                    problems
+                        .push(format!("{at} must match {}", "^(?:/|/([^\\s/]\\S*)?)$"));
+                }
             }
         }
     }
@@ -2371,17 +2463,22 @@ impl Check for ListProcessesQuery {
         }
         if let Some(value) = &self.label_selector {
             let at = "label_selector".to_string();
-            if !matches_pattern(
-                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.embed {
@@ -2404,10 +2501,35 @@ impl Check for ListProcessesQuery {
             }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
-                if !matches_pattern(
-                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                    value1.as_str(),
-                ) {
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        if let Some(value) = &self.created_ats_lt {
+            let at = "created_ats[lt]".to_string();
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
                     problems
                         .push(
                             format!(
@@ -2418,64 +2540,64 @@ impl Check for ListProcessesQuery {
                 }
             }
         }
-        if let Some(value) = &self.created_ats_lt {
-            let at = "created_ats[lt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
-            }
-        }
         if let Some(value) = &self.created_ats_lte {
             let at = "created_ats[lte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.created_ats_gt {
             let at = "created_ats[gt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.created_ats_gte {
             let at = "created_ats[gte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats {
@@ -2485,10 +2607,35 @@ impl Check for ListProcessesQuery {
             }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
-                if !matches_pattern(
-                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                    value1.as_str(),
-                ) {
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        if let Some(value) = &self.updated_ats_lt {
+            let at = "updated_ats[lt]".to_string();
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
                     problems
                         .push(
                             format!(
@@ -2499,64 +2646,64 @@ impl Check for ListProcessesQuery {
                 }
             }
         }
-        if let Some(value) = &self.updated_ats_lt {
-            let at = "updated_ats[lt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
-            }
-        }
         if let Some(value) = &self.updated_ats_lte {
             let at = "updated_ats[lte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats_gt {
             let at = "updated_ats[gt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats_gte {
             let at = "updated_ats[gte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
     }
@@ -2608,17 +2755,22 @@ impl Check for ListAppProcessesQuery {
         }
         if let Some(value) = &self.label_selector {
             let at = "label_selector".to_string();
-            if !matches_pattern(
-                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.embed {
@@ -2641,10 +2793,35 @@ impl Check for ListAppProcessesQuery {
             }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
-                if !matches_pattern(
-                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                    value1.as_str(),
-                ) {
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        if let Some(value) = &self.created_ats_lt {
+            let at = "created_ats[lt]".to_string();
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
                     problems
                         .push(
                             format!(
@@ -2655,64 +2832,64 @@ impl Check for ListAppProcessesQuery {
                 }
             }
         }
-        if let Some(value) = &self.created_ats_lt {
-            let at = "created_ats[lt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
-            }
-        }
         if let Some(value) = &self.created_ats_lte {
             let at = "created_ats[lte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.created_ats_gt {
             let at = "created_ats[gt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.created_ats_gte {
             let at = "created_ats[gte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats {
@@ -2722,10 +2899,35 @@ impl Check for ListAppProcessesQuery {
             }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
-                if !matches_pattern(
-                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                    value1.as_str(),
-                ) {
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        if let Some(value) = &self.updated_ats_lt {
+            let at = "updated_ats[lt]".to_string();
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
                     problems
                         .push(
                             format!(
@@ -2736,64 +2938,64 @@ impl Check for ListAppProcessesQuery {
                 }
             }
         }
-        if let Some(value) = &self.updated_ats_lt {
-            let at = "updated_ats[lt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
-            }
-        }
         if let Some(value) = &self.updated_ats_lte {
             let at = "updated_ats[lte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats_gt {
             let at = "updated_ats[gt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats_gte {
             let at = "updated_ats[gte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
     }
@@ -2854,17 +3056,22 @@ impl Check for ListAppsQuery {
         }
         if let Some(value) = &self.label_selector {
             let at = "label_selector".to_string();
-            if !matches_pattern(
-                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^,*(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))(,+(!(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?((==|=|!=)([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)?|(?![Cc][Ll][Oo][Uu][Dd][Ff][Oo][Uu][Nn][Dd][Rr][Yy]\\.[Oo][Rr][Gg]/)(([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])? (in|notin) \\((([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?(,([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?)*)?\\))){0,49},*$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.lifecycle_type {
@@ -2899,10 +3106,35 @@ impl Check for ListAppsQuery {
             }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
-                if !matches_pattern(
-                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                    value1.as_str(),
-                ) {
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        if let Some(value) = &self.created_ats_lt {
+            let at = "created_ats[lt]".to_string();
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
                     problems
                         .push(
                             format!(
@@ -2913,64 +3145,64 @@ impl Check for ListAppsQuery {
                 }
             }
         }
-        if let Some(value) = &self.created_ats_lt {
-            let at = "created_ats[lt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
-            }
-        }
         if let Some(value) = &self.created_ats_lte {
             let at = "created_ats[lte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.created_ats_gt {
             let at = "created_ats[gt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.created_ats_gte {
             let at = "created_ats[gte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats {
@@ -2980,10 +3212,35 @@ impl Check for ListAppsQuery {
             }
             for (index, value1) in value.iter().enumerate() {
                 let at = format!("{at}[{index}]");
-                if !matches_pattern(
-                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                    value1.as_str(),
-                ) {
+                {
+                    static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                        fancy_regex::Regex::new(
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                            )
+                            .ok()
+                    });
+                    if !matches_pattern(&PATTERN, value1.as_str()) {
+                        problems
+                            .push(
+                                format!(
+                                    "{at} must match {}",
+                                    "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                                ),
+                            );
+                    }
+                }
+            }
+        }
+        if let Some(value) = &self.updated_ats_lt {
+            let at = "updated_ats[lt]".to_string();
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
                     problems
                         .push(
                             format!(
@@ -2994,64 +3251,64 @@ impl Check for ListAppsQuery {
                 }
             }
         }
-        if let Some(value) = &self.updated_ats_lt {
-            let at = "updated_ats[lt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
-            }
-        }
         if let Some(value) = &self.updated_ats_lte {
             let at = "updated_ats[lte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats_gt {
             let at = "updated_ats[gt]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
         if let Some(value) = &self.updated_ats_gte {
             let at = "updated_ats[gte]".to_string();
-            if !matches_pattern(
-                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
-                value.as_str(),
-            ) {
-                problems
-                    .push(
-                        format!(
-                            "{at} must match {}",
-                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
-                        ),
-                    );
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| {
+                    fancy_regex::Regex::new(
+                            "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+                        )
+                        .ok()
+                });
+                if !matches_pattern(&PATTERN, value.as_str()) {
+                    problems
+                        .push(
+                            format!(
+                                "{at} must match {}",
+                                "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"
+                            ),
+                        );
+                }
             }
         }
     }

@@ -86,15 +86,16 @@ pub fn generate(api: &Api) -> TokenStream {
             if at.is_empty() { name.to_string() } else { format!("{at}.{name}") }
         }
 
-        /// Whether `text` matches `pattern`; compiled patterns are kept. A pattern that does
-        /// not compile matches everything (the spec's lint catches those).
+        /// A pattern of the spec, compiled on first use and then shared by every request
+        /// without a lock.
         #[allow(dead_code)]
-        fn matches_pattern(pattern: &'static str, text: &str) -> bool {
-            type Cache = std::collections::HashMap<&'static str, Option<fancy_regex::Regex>>;
-            static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
-            let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let regex = cache.entry(pattern).or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
-            regex.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
+        type Pattern = std::sync::LazyLock<Option<fancy_regex::Regex>>;
+
+        /// Whether `text` matches `pattern`. A pattern that does not compile matches
+        /// everything (the spec's lint catches those).
+        #[allow(dead_code)]
+        fn matches_pattern(pattern: &Pattern, text: &str) -> bool {
+            pattern.as_ref().is_none_or(|r| r.is_match(text).unwrap_or(true))
         }
 
         #( #models )*
@@ -282,8 +283,11 @@ fn text_check(text: TokenStream, rules: &Constraints) -> TokenStream {
     }
     if let Some(pattern) = &rules.pattern {
         checks.push(quote! {
-            if !matches_pattern(#pattern, #text) {
-                problems.push(format!("{at} must match {}", #pattern));
+            {
+                static PATTERN: Pattern = std::sync::LazyLock::new(|| fancy_regex::Regex::new(#pattern).ok());
+                if !matches_pattern(&PATTERN, #text) {
+                    problems.push(format!("{at} must match {}", #pattern));
+                }
             }
         });
     }
