@@ -13,7 +13,7 @@
 //! is rendered to JSON: a handler copies the `Arc`s of the records it shows and lets go.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use cf_capi::models::{self as m, ErrorEnvelope, MetadataUpdate};
@@ -155,6 +155,30 @@ struct App {
     droplet: Option<String>,
     created: String,
     updated: String,
+    /// Its answer, rendered on first use (lists render a page of them per request).
+    rendered: Rendered<m::App>,
+}
+
+/// A record's rendering, made on first use and kept while the record is unchanged: a
+/// copy (copy on write) starts empty, and `State::change_*` empties it after a change.
+struct Rendered<T>(OnceLock<T>);
+
+impl<T> Default for Rendered<T> {
+    fn default() -> Self {
+        Rendered(OnceLock::new())
+    }
+}
+
+impl<T> Clone for Rendered<T> {
+    fn clone(&self) -> Self {
+        Rendered::default()
+    }
+}
+
+impl<T: Clone> Rendered<T> {
+    fn get(&self, render: impl FnOnce() -> T) -> T {
+        self.0.get_or_init(render).clone()
+    }
 }
 
 impl App {
@@ -217,6 +241,10 @@ struct Process {
     created: String,
     updated: String,
     version: String,
+    /// Its answer in a list (command hidden) and alone, nothing embedded, each rendered
+    /// on first use.
+    listed: Rendered<m::Process>,
+    shown: Rendered<m::Process>,
 }
 
 /// An asynchronous job; the in-memory controller finishes every job at once.
@@ -409,6 +437,22 @@ impl Controller {
 
     fn link(&self, path: &str) -> Value {
         json!({"href": format!("{}{path}", self.base)})
+    }
+
+    /// An app's answer as its model, rendered once per change of the app.
+    fn app_model(&self, app: &App) -> m::App {
+        app.rendered.get(|| typed(self.app_json(app)))
+    }
+
+    /// A process's answer as its model: in a list or alone, with `process_instances`
+    /// embedded or not; without them rendered once per change of the process.
+    fn process_model(&self, process: &Process, in_list: bool, embed: bool) -> m::Process {
+        let render = || typed(self.process_json(process, in_list, embed));
+        match (embed, in_list) {
+            (true, _) => render(),
+            (false, true) => process.listed.get(render),
+            (false, false) => process.shown.get(render),
+        }
     }
 
     fn app_json(&self, app: &App) -> Value {
@@ -629,14 +673,19 @@ impl State {
     fn change_app(&mut self, guid: &str, f: impl FnOnce(&mut App)) -> Option<Arc<App>> {
         let id = *self.app_ids.get(guid)?;
         let app = self.apps.get_mut(&id)?;
-        f(Arc::make_mut(app));
+        let changed = Arc::make_mut(app);
+        f(changed);
+        changed.rendered = Rendered::default();
         Some(Arc::clone(app))
     }
 
     fn change_process(&mut self, guid: &str, f: impl FnOnce(&mut Process)) -> Option<Arc<Process>> {
         let id = *self.process_ids.get(guid)?;
         let process = self.processes.get_mut(&id)?;
-        f(Arc::make_mut(process));
+        let changed = Arc::make_mut(process);
+        f(changed);
+        changed.listed = Rendered::default();
+        changed.shown = Rendered::default();
         Some(Arc::clone(process))
     }
 
@@ -666,6 +715,7 @@ impl State {
             droplet: None,
             created: now.clone(),
             updated: now,
+            rendered: Rendered::default(),
         };
         self.app_ids.insert(guid.clone(), id);
         self.apps.insert(id, Arc::new(app));
@@ -739,6 +789,8 @@ impl State {
             created: now.clone(),
             updated: now,
             version,
+            listed: Rendered::default(),
+            shown: Rendered::default(),
         };
         self.process_ids.insert(guid.clone(), id);
         self.processes.insert(id, Arc::new(process));

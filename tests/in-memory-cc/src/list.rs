@@ -198,7 +198,7 @@ pub fn label_selector(selector: &str) -> Result<Vec<Requirement>, String> {
 /// The exact-or-relational timestamp filters of one field (`created_ats`, `updated_ats`).
 /// Timestamps are compared as text: every stored one is `YYYY-MM-DDThh:mm:ssZ`, and the
 /// stub admits only that form in filters, so text order is time order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeFilter {
     /// `created_ats=a,b`: any of these seconds.
     pub any_of: Option<Vec<String>>,
@@ -255,17 +255,26 @@ pub struct Page<T> {
     pub total: usize,
 }
 
-/// Selects a page from `records` (in creation order): those that `keep`, sorted by
-/// `order` (then by guid, in the same direction) when given, else in creation order.
+/// Selects a page from `records` (in creation order): those that `keep` (all when
+/// `None`), sorted by `order` (then by guid, in the same direction) when given, else in
+/// creation order. Unfiltered and unordered, only the page's records are visited.
 pub fn select<'a, T: 'a>(
-    records: impl Iterator<Item = &'a Arc<T>>,
-    keep: impl Fn(&T) -> bool,
+    records: impl ExactSizeIterator<Item = &'a Arc<T>>,
+    keep: Option<impl Fn(&T) -> bool>,
     order: Option<(Compare<T>, bool)>,
     request: PageRequest,
 ) -> Page<T> {
     let start = (request.page - 1).saturating_mul(request.per_page);
-    match order {
-        None => {
+    match (keep, order) {
+        (None, None) => Page {
+            total: records.len(),
+            items: records
+                .skip(start)
+                .take(request.per_page)
+                .map(Arc::clone)
+                .collect(),
+        },
+        (Some(keep), None) => {
             let mut total = 0;
             let mut items = Vec::new();
             for record in records.filter(|r| keep(r)) {
@@ -276,17 +285,27 @@ pub fn select<'a, T: 'a>(
             }
             Page { items, total }
         }
-        Some((compare, descending)) => {
-            let mut matching: Vec<&Arc<T>> = records.filter(|r| keep(r)).collect();
+        (keep, Some((compare, descending))) => {
+            let mut matching: Vec<&Arc<T>> = match &keep {
+                Some(keep) => records.filter(|r| keep(r)).collect(),
+                None => records.collect(),
+            };
             let total = matching.len();
-            matching.sort_by(|a, b| {
+            let ordering = |a: &&Arc<T>, b: &&Arc<T>| {
                 let ordering = compare(a, b);
                 if descending {
                     ordering.reverse()
                 } else {
                     ordering
                 }
-            });
+            };
+            // Only the records up to the page's end need their final places.
+            let end = start.saturating_add(request.per_page).min(total);
+            if end > 0 && end < total {
+                matching.select_nth_unstable_by(end - 1, ordering);
+                matching.truncate(end);
+            }
+            matching.sort_by(ordering);
             let items = matching
                 .into_iter()
                 .skip(start)
@@ -298,7 +317,6 @@ pub fn select<'a, T: 'a>(
     }
 }
 
-/// `Hash#to_query`'s escaping of one component (`CGI.escape`).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
@@ -355,6 +373,80 @@ pub fn echo_list(values: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_page_is_the_page_of_the_whole_ordered_list() {
+        // Records 0..n with keys that repeat, ordered by key then number, both ways.
+        let n = 101;
+        let records: Vec<Arc<(u32, u32)>> = (0..n).map(|i| Arc::new(((i * 37) % 10, i))).collect();
+        let compare: Compare<(u32, u32)> = |a, b| a.cmp(b);
+        let even = |r: &(u32, u32)| r.1 % 2 == 0;
+        for descending in [false, true] {
+            for filtered in [false, true] {
+                let mut all: Vec<(u32, u32)> = records
+                    .iter()
+                    .map(|r| **r)
+                    .filter(|r| !filtered || even(r))
+                    .collect();
+                all.sort();
+                if descending {
+                    all.reverse();
+                }
+                for per_page in [1, 7, 50, 200] {
+                    for page in 1..=(n as usize / per_page + 2) {
+                        let request = PageRequest { page, per_page };
+                        let got = select(
+                            records.iter(),
+                            filtered.then_some(even),
+                            Some((compare, descending)),
+                            request,
+                        );
+                        let want: Vec<(u32, u32)> = all
+                            .iter()
+                            .copied()
+                            .skip((page - 1) * per_page)
+                            .take(per_page)
+                            .collect();
+                        let items: Vec<(u32, u32)> = got.items.iter().map(|r| **r).collect();
+                        assert_eq!(
+                            items, want,
+                            "page {page} of {per_page}, descending {descending}"
+                        );
+                        assert_eq!(got.total, all.len());
+                    }
+                }
+            }
+        }
+        // Unordered: creation order, with or without a filter.
+        let page = select(
+            records.iter(),
+            None::<fn(&(u32, u32)) -> bool>,
+            None,
+            PageRequest {
+                page: 3,
+                per_page: 10,
+            },
+        );
+        assert_eq!(page.total, n as usize);
+        assert_eq!(
+            page.items.iter().map(|r| r.1).collect::<Vec<_>>(),
+            (20..30).collect::<Vec<_>>()
+        );
+        let page = select(
+            records.iter(),
+            Some(even),
+            None,
+            PageRequest {
+                page: 2,
+                per_page: 5,
+            },
+        );
+        assert_eq!(page.total, 51);
+        assert_eq!(
+            page.items.iter().map(|r| r.1).collect::<Vec<_>>(),
+            vec![10, 12, 14, 16, 18]
+        );
+    }
 
     #[test]
     fn selectors_parse_as_the_cloud_controller_reads_them() {

@@ -122,7 +122,8 @@ fn selector(text: &Option<String>) -> Result<Option<Vec<Requirement>>, ErrorEnve
         .map_err(|detail| bad_query(&detail))
 }
 
-/// What a process list keeps.
+/// What a process list keeps (the default keeps everything).
+#[derive(Default, PartialEq)]
 struct ProcessFilter {
     guids: Option<Vec<String>>,
     types: Option<Vec<String>>,
@@ -243,13 +244,15 @@ impl Controller {
         request: PageRequest,
         echoed: &[(String, String)],
         embed: bool,
-    ) -> Value {
+    ) -> m::ProcessList {
+        let keep = (*filter != ProcessFilter::default()).then_some(|p: &Process| filter.keep(p));
+        let order = process_order(order);
         let page = {
             let state = self.read();
             let apps: Option<Vec<&str>> = app
                 .map(|a| vec![a])
                 .or_else(|| app_guids.map(|g| g.iter().map(String::as_str).collect()));
-            let records: Vec<&Arc<Process>> = match apps {
+            match apps {
                 Some(apps) => {
                     let mut ids: Vec<u64> = apps
                         .iter()
@@ -257,28 +260,26 @@ impl Controller {
                         .collect();
                     ids.sort_unstable();
                     ids.dedup();
-                    ids.iter()
+                    let records: Vec<&Arc<Process>> = ids
+                        .iter()
                         .filter_map(|id| state.processes.get(id))
-                        .collect()
+                        .collect();
+                    list::select(records.into_iter(), keep, order, request)
                 }
-                None => state.processes.values().collect(),
-            };
-            list::select(
-                records.into_iter(),
-                |p| filter.keep(p),
-                process_order(order),
-                request,
-            )
+                None => list::select(state.processes.values(), keep, order, request),
+            }
         };
-        let resources: Vec<Value> = page
+        let resources: Vec<m::Process> = page
             .items
             .iter()
-            .map(|p| self.process_json(p, true, embed))
+            .map(|p| self.process_model(p, true, embed))
             .collect();
-        json!({
-            "pagination": list::pagination(&self.base, path, echoed, request, page.total),
-            "resources": resources,
-        })
+        m::ProcessList {
+            pagination: typed(list::pagination(
+                &self.base, path, echoed, request, page.total,
+            )),
+            resources,
+        }
     }
 
     fn update(&self, guid: &str, body: &ProcessUpdate) -> Result<Value, ErrorEnvelope> {
@@ -454,7 +455,7 @@ impl Processes for Controller {
             &echo(query.pairs()),
             embeds(&query.embed),
         );
-        ListProcessesResponse::Ok { body: typed(body) }
+        ListProcessesResponse::Ok { body }
     }
 
     async fn get_process(
@@ -466,7 +467,7 @@ impl Processes for Controller {
         let process = self.read().process(&guid).cloned();
         match process {
             Some(p) => GetProcessResponse::Ok {
-                body: typed(self.process_json(&p, false, embeds(&query.embed))),
+                body: self.process_model(&p, false, embeds(&query.embed)),
             },
             None => GetProcessResponse::NotFound {
                 body: not_found("Process"),
@@ -568,7 +569,7 @@ impl Processes for Controller {
             &echo(query.pairs()),
             embeds(&query.embed),
         );
-        ListAppProcessesResponse::Ok { body: typed(body) }
+        ListAppProcessesResponse::Ok { body }
     }
 
     async fn get_app_process(
@@ -580,7 +581,7 @@ impl Processes for Controller {
     ) -> GetAppProcessResponse {
         match self.app_process(&guid, &r#type) {
             Some(p) => GetAppProcessResponse::Ok {
-                body: typed(self.process_json(&p, false, embeds(&query.embed))),
+                body: self.process_model(&p, false, embeds(&query.embed)),
             },
             None => GetAppProcessResponse::NotFound {
                 body: not_found("Process"),
@@ -668,7 +669,8 @@ impl Processes for Controller {
     }
 }
 
-/// What an app list keeps.
+/// What an app list keeps (the default keeps everything).
+#[derive(Default, PartialEq)]
 struct AppFilter {
     guids: Option<Vec<String>>,
     names: Option<Vec<String>>,
@@ -733,16 +735,10 @@ impl Apps for Controller {
             updated,
         };
         let request = PageRequest::new(query.page, query.per_page);
-        let page = {
-            let state = self.read();
-            list::select(
-                state.apps.values(),
-                |a| filter.keep(a),
-                app_order(query.order_by.as_ref().map(|o| o.as_str())),
-                request,
-            )
-        };
-        let resources: Vec<Value> = page.items.iter().map(|a| self.app_json(a)).collect();
+        let keep = (filter != AppFilter::default()).then_some(|a: &App| filter.keep(a));
+        let order = app_order(query.order_by.as_ref().map(|o| o.as_str()));
+        let page = list::select(self.read().apps.values(), keep, order, request);
+        let resources: Vec<m::App> = page.items.iter().map(|a| self.app_model(a)).collect();
         let pagination = list::pagination(
             &self.base,
             "/v3/apps",
@@ -750,13 +746,16 @@ impl Apps for Controller {
             request,
             page.total,
         );
-        let mut body = json!({"pagination": pagination, "resources": resources});
-        if let Some(included) =
-            self.included(query.include.as_deref().unwrap_or_default(), &page.items)
-        {
-            body["included"] = included;
+        let included = self
+            .included(query.include.as_deref().unwrap_or_default(), &page.items)
+            .map(typed);
+        ListAppsResponse::Ok {
+            body: m::AppList {
+                pagination: typed(pagination),
+                resources,
+                included,
+            },
         }
-        ListAppsResponse::Ok { body: typed(body) }
     }
 
     async fn create_app(&self, _: RequestContext, body: AppCreate) -> CreateAppResponse {
