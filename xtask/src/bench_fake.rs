@@ -77,9 +77,9 @@ pub fn run(scale: &Scale, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> 
         scale.apps > 0,
         "the fake's benchmark needs at least one app"
     );
-    // The client has a runtime of its own, beside the fake's.
-    let client = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // The client has a runtime of its own, beside the fake's: one thread, so that on a
+    // two-core machine the fake's second worker has a core to gain.
+    let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let deadline = Duration::from_secs_f64(scale.seconds.max(0.1));
