@@ -13,7 +13,9 @@ static EMPTY_SCHEMA: std::sync::LazyLock<Value> =
 
 /// The keywords of a schema that is not an object: none.
 fn empty_object() -> &'static Map<String, Value> {
-    EMPTY_SCHEMA.as_object().expect("the empty schema is an object")
+    EMPTY_SCHEMA
+        .as_object()
+        .expect("the empty schema is an object")
 }
 
 impl<'a> Lowerer<'a> {
