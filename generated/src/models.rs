@@ -1081,13 +1081,6 @@ pub struct MetadataUpdate {
     )]
     pub annotations: Option<std::collections::BTreeMap<String, Option<String>>>,
 }
-/// A paginated list of any resource; the specific lists refine `resources`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PaginatedList {
-    #[serde(deserialize_with = "super::support::object")]
-    pub pagination: Pagination,
-    pub resources: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
-}
 /// Pagination of a list. `total_pages` is at least 1, even for an empty list;
 /// `next` and `previous` are null on the last and first page.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2097,7 +2090,9 @@ pub struct V2Error {
 /// The v3 API root (`GET /v3`); one link per resource collection.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct V3Root {
-    pub links: std::collections::BTreeMap<String, V3RootLink>,
+    /// One link per resource collection; `self`, `apps` and `processes` are always there.
+    #[serde(deserialize_with = "super::support::object")]
+    pub links: V3RootLinks,
 }
 /// A link of the v3 root document.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2110,6 +2105,20 @@ pub struct V3RootLink {
         deserialize_with = "super::support::present"
     )]
     pub experimental: Option<bool>,
+}
+/// One link per resource collection; `self`, `apps` and `processes` are always there.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct V3RootLinks {
+    #[serde(rename = "self")]
+    #[serde(deserialize_with = "super::support::object")]
+    pub self_: V3RootLink,
+    #[serde(deserialize_with = "super::support::object")]
+    pub apps: V3RootLink,
+    #[serde(deserialize_with = "super::support::object")]
+    pub processes: V3RootLink,
+    /// Properties beyond the declared ones.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, V3RootLink>,
 }
 /// Reads `body` into the type generated for the component schema `name` and writes
 /// it back as JSON, so a captured payload can be checked to survive the types
@@ -2194,7 +2203,6 @@ pub fn reserialize_schema(
         "Link" => Some(reserialize::<Link>(body)),
         "Metadata" => Some(reserialize::<Metadata>(body)),
         "MetadataUpdate" => Some(reserialize::<MetadataUpdate>(body)),
-        "PaginatedList" => Some(reserialize::<PaginatedList>(body)),
         "Pagination" => Some(reserialize::<Pagination>(body)),
         "Process" => Some(reserialize::<Process>(body)),
         "ProcessInstance" => Some(reserialize::<ProcessInstance>(body)),
@@ -2259,6 +2267,7 @@ pub fn reserialize_schema(
         "V2Error" => Some(reserialize::<V2Error>(body)),
         "V3Root" => Some(reserialize::<V3Root>(body)),
         "V3RootLink" => Some(reserialize::<V3RootLink>(body)),
+        "V3Root/properties/links" => Some(reserialize::<V3RootLinks>(body)),
         _ => None,
     }
 }

@@ -2400,17 +2400,6 @@ impl FromQueryValue for super::models::MetadataUpdate {
             .map_err(|e| e.to_string())
     }
 }
-impl QueryValue for super::models::PaginatedList {
-    fn query_value(&self) -> String {
-        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
-    }
-}
-impl FromQueryValue for super::models::PaginatedList {
-    fn from_query_value(text: &str) -> Result<Self, String> {
-        serde_json::from_value(serde_json::Value::String(text.to_string()))
-            .map_err(|e| e.to_string())
-    }
-}
 impl QueryValue for super::models::Pagination {
     fn query_value(&self) -> String {
         serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
@@ -2911,6 +2900,17 @@ impl QueryValue for super::models::V3RootLink {
     }
 }
 impl FromQueryValue for super::models::V3RootLink {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|e| e.to_string())
+    }
+}
+impl QueryValue for super::models::V3RootLinks {
+    fn query_value(&self) -> String {
+        serde_json::to_value(self).map(|v| v.query_value()).unwrap_or_default()
+    }
+}
+impl FromQueryValue for super::models::V3RootLinks {
     fn from_query_value(text: &str) -> Result<Self, String> {
         serde_json::from_value(serde_json::Value::String(text.to_string()))
             .map_err(|e| e.to_string())

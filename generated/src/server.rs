@@ -1423,16 +1423,6 @@ impl Check for super::models::MetadataUpdate {
         }
     }
 }
-impl Check for super::models::PaginatedList {
-    #[allow(unused_variables, clippy::only_used_in_recursion)]
-    fn check(&self, at: &str, problems: &mut Vec<String>) {
-        #[allow(irrefutable_let_patterns)]
-        if let value0 = &self.pagination {
-            let at = join(at, "pagination");
-            Check::check(value0, &at, problems);
-        }
-    }
-}
 impl Check for super::models::Pagination {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {
@@ -2315,19 +2305,33 @@ impl Check for super::models::V3Root {
         #[allow(irrefutable_let_patterns)]
         if let value0 = &self.links {
             let at = join(at, "links");
-            for (key, value1) in value0.iter() {
-                {
-                    let at = format!("{at} key '{key}'");
-                }
-                let at = join(&at, key);
-                Check::check(value1, &at, problems);
-            }
+            Check::check(value0, &at, problems);
         }
     }
 }
 impl Check for super::models::V3RootLink {
     #[allow(unused_variables, clippy::only_used_in_recursion)]
     fn check(&self, at: &str, problems: &mut Vec<String>) {}
+}
+impl Check for super::models::V3RootLinks {
+    #[allow(unused_variables, clippy::only_used_in_recursion)]
+    fn check(&self, at: &str, problems: &mut Vec<String>) {
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.self_ {
+            let at = join(at, "self");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.apps {
+            let at = join(at, "apps");
+            Check::check(value0, &at, problems);
+        }
+        #[allow(irrefutable_let_patterns)]
+        if let value0 = &self.processes {
+            let at = join(at, "processes");
+            Check::check(value0, &at, problems);
+        }
+    }
 }
 impl Check for ListProcessesQuery {
     #[allow(unused_variables)]

@@ -31,6 +31,10 @@ use crate::validate::Violation;
 pub const SINCE: &str = "x-cf-since";
 /// The extension dating a node's (or a key's, or an enum value's) removal.
 pub const UNTIL: &str = "x-cf-until";
+/// The extension on an object schema naming required properties that the pre-GA v3 API
+/// (before 3.0.0) answered without, each with a note on when it came: such a payload is
+/// invalid at every supported version, and the violation says where it is from.
+pub const PRE_GA_LACKED: &str = "x-cf-pre-ga-lacked";
 
 /// A Cloud Controller API version, `major.minor.patch`.
 pub type Version = semver::Version;
@@ -169,6 +173,9 @@ pub enum Subject {
     /// `x-cf-until: {"204": "3.20.0"}` for one answered before it only (and not
     /// documented today).
     Status(String),
+    /// A required property the pre-GA v3 API answered without (`x-cf-pre-ga-lacked`):
+    /// dated `since 3.0.0`, the first version that always has it.
+    LackedBeforeGa(String),
 }
 
 /// Whether `at` is the `responses` map of an operation (`/paths/{path}/{method}/responses`).
@@ -215,7 +222,7 @@ fn collect(node: &Value, at: &str, found: &mut Vec<Annotation>, errors: &mut Vec
         Value::Object(map) => {
             read_node(map, at, found, errors);
             for (key, child) in map {
-                if key != SINCE && key != UNTIL {
+                if key != SINCE && key != UNTIL && key != PRE_GA_LACKED {
                     collect(child, &pointer::push(at, key), found, errors);
                 }
             }
@@ -349,6 +356,7 @@ fn read_node(
             _ => errors.push(format!("#{key_at}: expected a version string or a map")),
         }
     }
+    read_pre_ga_lacked(map, at, &mut entries, errors);
     if node.since.is_some() || node.until.is_some() {
         if let (Some(s), Some(u)) = (&node.since, &node.until) {
             if Line::of(s) != Line::of(u) || s >= u {
@@ -360,6 +368,54 @@ fn read_node(
         found.push(node);
     }
     found.extend(entries.into_values());
+}
+
+/// The entries of `x-cf-pre-ga-lacked`: each a name in the schema's `required`, with a note.
+fn read_pre_ga_lacked(
+    map: &Map<String, Value>,
+    at: &str,
+    entries: &mut BTreeMap<String, Annotation>,
+    errors: &mut Vec<String>,
+) {
+    let Some(value) = map.get(PRE_GA_LACKED) else {
+        return;
+    };
+    let key_at = pointer::push(at, PRE_GA_LACKED);
+    let Some(lacked) = value.as_object() else {
+        errors.push(format!(
+            "#{key_at}: expected a map of property names to notes"
+        ));
+        return;
+    };
+    let required: Vec<&str> = map
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for (name, note) in lacked {
+        let entry_at = pointer::push(&key_at, name);
+        let Some(note) = note.as_str() else {
+            errors.push(format!("#{entry_at}: expected a note (a string)"));
+            continue;
+        };
+        if !required.contains(&name.as_str()) {
+            errors.push(format!(
+                "#{entry_at}: `{name}` is not a required property here"
+            ));
+            continue;
+        }
+        entries.insert(
+            format!("{PRE_GA_LACKED}/{name}"),
+            Annotation {
+                pointer: entry_at,
+                node: at.to_string(),
+                subject: Subject::LackedBeforeGa(name.clone()),
+                since: Some(Version::new(3, 0, 0)),
+                until: None,
+                hint: Some(note.to_string()),
+            },
+        );
+    }
 }
 
 /// A status key of a responses map: `200`, `2XX` or `default`.
@@ -706,6 +762,8 @@ fn dangles(node: &Value, doc: &Value) -> bool {
 enum History {
     Introduced(Version),
     Removed(Version, Option<String>),
+    /// A required property the pre-GA v3 API answered without, with its note.
+    LackedBeforeGa(String),
 }
 
 /// Explains a violation found at `at` with the annotated document's history: a key or
@@ -720,6 +778,10 @@ pub fn explain(raw: &Value, at: &At, violation: &mut Violation) {
         .unwrap_or_default();
     let history = match keyword {
         "additionalProperties" | "unevaluatedProperties" => key_history(raw, object, &name),
+        "required" if violation.found == "absent" => raw
+            .pointer(object)
+            .and_then(|node| node.get(PRE_GA_LACKED)?.get(&name)?.as_str())
+            .map(|note| History::LackedBeforeGa(note.to_string())),
         "enum" => {
             let value: Value = serde_json::from_str(&violation.found).unwrap_or(Value::Null);
             value.as_str().and_then(|v| value_history(raw, object, v))
@@ -758,6 +820,10 @@ pub fn explain(raw: &Value, at: &At, violation: &mut Violation) {
         History::Introduced(since) if !at.has_reached(&since) => format!(
             "no {what} yet: introduced in {since}; this capture is from {}",
             line_version(&since)
+        ),
+        History::LackedBeforeGa(note) => format!(
+            "required property \"{name}\": the pre-GA v3 API (before 3.0.0) answered without it \
+             ({note}); every version since 3.0.0 has it"
         ),
         History::Removed(until, hint) if at.has_reached(&until) => {
             let mut text = format!("no {what}: removed in {until}");

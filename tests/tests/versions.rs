@@ -593,12 +593,23 @@ fn legacy_payloads_are_judged_at_their_versions() {
         for version in ["3.0.0", "3.100.0", "3.228.0"] {
             let (code, out) = check_legacy(file, version);
             assert_eq!(code, 1, "{file} at {version}: {out}");
+            assert!(out.contains("pre-GA v3 API"), "{file} at {version}: {out}");
             if file.contains("request") {
-                assert!(out.contains("pre-GA v3 API"), "{file} at {version}: {out}");
                 assert!(
                     out.contains("POST /v3/processes/{guid}/actions/scale"),
                     "{out}"
                 );
+            } else {
+                // Each key the pre-GA answer lacked says when it came.
+                for (key, note) in [("created_at", "2015-04-10"), ("health_check", "2016-03-24")] {
+                    let line = out
+                        .lines()
+                        .find(|l| l.contains(&format!("required property \"{key}\": the pre-GA")))
+                        .unwrap_or_else(|| {
+                            panic!("{file} at {version}: no pre-GA line for {key}: {out}")
+                        });
+                    assert!(line.contains(note), "{line}");
+                }
             }
         }
     }

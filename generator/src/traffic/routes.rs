@@ -2,6 +2,7 @@
 //! Cloud Controller answers although the contract does not describe them ("outside the
 //! contract"), and, for those no Cloud Controller has, the nearest real route.
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// One route of the Cloud Controller.
@@ -160,11 +161,16 @@ impl RouteTable {
     pub fn nearest(&self, method: &str, path: &str) -> Option<&Route> {
         let method = method.to_ascii_uppercase();
         let parts: Vec<&str> = segments(path).collect();
+        // Routes share their literals (`v3`, `apps`, …): each distance at a position is
+        // computed once per call, not once per route (620 routes, a few dozen literals).
+        let mut distances: HashMap<(usize, &str), usize> = HashMap::new();
         self.routes.iter().min_by_key(|r| {
             let mut cost = 0usize;
             for i in 0..r.segments.len().max(parts.len()) {
                 cost += match (r.segments.get(i), parts.get(i)) {
-                    (Some(Segment::Literal(l)), Some(p)) => strsim::levenshtein(l, p),
+                    (Some(Segment::Literal(l)), Some(p)) => *distances
+                        .entry((i, l.as_str()))
+                        .or_insert_with(|| strsim::levenshtein(l, p)),
                     (Some(Segment::Parameter), Some(_)) => 0,
                     (Some(Segment::Literal(l)), None) => l.len().max(4),
                     (_, Some(p)) => p.len().max(4),
