@@ -4,7 +4,25 @@ use serde_json::Value;
 
 /// Escapes one reference token (`~` → `~0`, `/` → `~1`).
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Appends `token` escaped to `out` (one pass, no allocation of its own: pointers are
+/// made for every node of multi-megabyte documents).
+pub fn push_escaped(out: &mut String, token: &str) {
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Unescapes one reference token.
@@ -14,7 +32,11 @@ pub fn unescape(token: &str) -> String {
 
 /// Appends `token` (unescaped) to `pointer`.
 pub fn push(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape(token))
+    let mut out = String::with_capacity(pointer.len() + 1 + token.len());
+    out.push_str(pointer);
+    out.push('/');
+    push_escaped(&mut out, token);
+    out
 }
 
 /// Splits a pointer (with or without a leading `#`) into unescaped tokens.

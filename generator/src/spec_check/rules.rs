@@ -194,7 +194,7 @@ fn schemas(raw: &Value) -> Vec<(String, &Map<String, Value>)> {
             roots.push((pointer::push("/components/schemas", name), schema));
         }
     }
-    find_schema_slots(raw, String::new(), &mut roots);
+    find_schema_slots(raw, &mut String::new(), &mut roots);
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     while let Some((at, node)) = roots.pop() {
@@ -235,27 +235,40 @@ fn schemas(raw: &Value) -> Vec<(String, &Map<String, Value>)> {
 }
 
 /// `schema` members of parameters, headers and media types, outside component schemas.
-fn find_schema_slots<'a>(node: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
+/// `at` is the pointer of `node`, extended and restored in place (one buffer for the
+/// whole walk: a pointer is made only for the slots found).
+fn find_schema_slots<'a>(node: &'a Value, at: &mut String, out: &mut Vec<(String, &'a Value)>) {
+    let len = at.len();
     match node {
         Value::Object(map) => {
             for (key, value) in map {
-                let child = pointer::push(&at, key);
+                at.push('/');
+                pointer::push_escaped(at, key);
                 if key == "schema" && value.is_object() {
-                    out.push((child, value));
+                    out.push((at.clone(), value));
                 } else if !matches!(key.as_str(), "example" | "examples" | "default" | "enum")
-                    && child != "/components/schemas"
+                    && at != "/components/schemas"
                 {
-                    find_schema_slots(value, child, out);
+                    find_schema_slots(value, at, out);
                 }
+                at.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                find_schema_slots(item, format!("{at}/{i}"), out);
+                push_index(at, i);
+                find_schema_slots(item, at, out);
+                at.truncate(len);
             }
         }
         _ => {}
     }
+}
+
+/// Appends `/i` to a pointer.
+fn push_index(at: &mut String, i: usize) {
+    use std::fmt::Write as _;
+    let _ = write!(at, "/{i}");
 }
 
 fn operations(raw: &Value) -> Vec<(String, String, &Value, &Value)> {
@@ -353,7 +366,7 @@ fn path_parameters(raw: &Value, found: &mut Problems) {
 
 fn references(raw: &Value, found: &mut Problems) {
     let mut refs = Vec::new();
-    collect_refs(raw, String::new(), &mut refs);
+    collect_refs(raw, &mut String::new(), &mut refs);
     for (at, reference) in &refs {
         match reference.strip_prefix('#') {
             None => found.push((
@@ -407,32 +420,48 @@ fn references(raw: &Value, found: &mut Problems) {
     }
 }
 
-fn collect_refs(node: &Value, at: String, out: &mut Vec<(String, String)>) {
+/// Every `$ref` below `node` (at pointer `at`, extended and restored in place) with the
+/// pointer of the object holding it.
+fn collect_refs(node: &Value, at: &mut String, out: &mut Vec<(String, String)>) {
+    let len = at.len();
     match node {
         Value::Object(map) => {
             if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
                 out.push((at.clone(), reference.to_string()));
             }
             for (key, value) in map {
-                let child = pointer::push(&at, key);
                 match (key.as_str(), value) {
                     // Literal data: a `$ref` key inside it is not a reference.
-                    ("example" | "default" | "enum", _) => {}
+                    ("example" | "default" | "enum", _) => continue,
+                    // Scalars hold no reference.
+                    (_, Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_)) => {
+                        continue
+                    }
+                    _ => {}
+                }
+                at.push('/');
+                pointer::push_escaped(at, key);
+                match (key.as_str(), value) {
                     // Example objects may be references; their `value`s are data.
                     ("examples", Value::Object(examples)) => {
                         for (name, example) in examples {
                             if let Some(reference) = example.get("$ref").and_then(Value::as_str) {
-                                out.push((pointer::push(&child, name), reference.to_string()));
+                                out.push((pointer::push(at, name), reference.to_string()));
                             }
                         }
                     }
-                    _ => collect_refs(value, child, out),
+                    _ => collect_refs(value, at, out),
                 }
+                at.truncate(len);
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                collect_refs(item, format!("{at}/{i}"), out);
+                if item.is_object() || item.is_array() {
+                    push_index(at, i);
+                    collect_refs(item, at, out);
+                    at.truncate(len);
+                }
             }
         }
         _ => {}

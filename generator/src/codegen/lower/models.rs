@@ -7,7 +7,18 @@ use serde_json::{Map, Value};
 
 use super::*;
 
-impl Lowerer<'_> {
+/// `additionalProperties: true`: a schema that allows any value.
+static EMPTY_SCHEMA: std::sync::LazyLock<Value> =
+    std::sync::LazyLock::new(|| Value::Object(Map::new()));
+
+/// The keywords of a schema that is not an object: none.
+fn empty_object() -> &'static Map<String, Value> {
+    EMPTY_SCHEMA
+        .as_object()
+        .expect("the empty schema is an object")
+}
+
+impl<'a> Lowerer<'a> {
     /// The named model for the schema at `at`, lowering it on first use.
     pub(super) fn model(&mut self, at: &str, context: &str) -> String {
         if let Some(Some(name)) = self.components.get(at) {
@@ -27,7 +38,8 @@ impl Lowerer<'_> {
                 name
             }
         };
-        let schema = self.raw.pointer(at).cloned().unwrap_or(Value::Null);
+        let raw = self.raw;
+        let schema = raw.pointer(at).unwrap_or(&Value::Null);
         // A placeholder first, so a schema that refers to itself finds its name.
         let placeholder = ModelKind::Struct {
             fields: Vec::new(),
@@ -43,21 +55,21 @@ impl Lowerer<'_> {
                 kind: placeholder,
             },
         );
-        let kind = self.model_kind(&schema, at, &name);
+        let kind = self.model_kind(schema, at, &name);
         self.models.insert(
             name.clone(),
             Model {
                 name: name.clone(),
                 origin: at.to_string(),
-                doc: doc_of(&schema),
+                doc: doc_of(schema),
                 kind,
             },
         );
         name
     }
 
-    pub(super) fn model_kind(&mut self, schema: &Value, at: &str, name: &str) -> ModelKind {
-        let map = schema.as_object().cloned().unwrap_or_default();
+    pub(super) fn model_kind(&mut self, schema: &'a Value, at: &str, name: &str) -> ModelKind {
+        let map: &'a Map<String, Value> = schema.as_object().unwrap_or(empty_object());
         for combinator in ["oneOf", "anyOf"] {
             if let Some(branches) = map.get(combinator).and_then(Value::as_array) {
                 if branches.len() > 1 || map.get("properties").is_none() {
@@ -65,7 +77,7 @@ impl Lowerer<'_> {
                 }
             }
         }
-        if is_string_enum(&map) {
+        if is_string_enum(map) {
             let open = self.is_open(at);
             let mut scope = if open {
                 Scope::with_reserved(&["Unknown"])
@@ -80,7 +92,7 @@ impl Lowerer<'_> {
                 .map(|wire| Variant {
                     name: scope.claim(&naming::variant_name(wire, "Value")),
                     wire_name: wire.to_string(),
-                    doc: crate::versions::value_since(&map, wire)
+                    doc: crate::versions::value_since(map, wire)
                         .map(|since| crate::versions::since_note(&since)),
                 })
                 .collect();
@@ -98,12 +110,12 @@ impl Lowerer<'_> {
     /// The fields of an object schema, merging `allOf` branches.
     pub(super) fn object(
         &mut self,
-        schema: &Value,
+        schema: &'a Value,
         at: &str,
         name: &str,
         skip: Option<&str>,
     ) -> (Vec<Field>, Option<TypeRef>) {
-        let mut properties: Vec<(String, Value, String)> = Vec::new();
+        let mut properties: Vec<(String, &'a Value, String)> = Vec::new();
         let mut required = BTreeSet::new();
         let mut additional = None;
         self.gather(
@@ -129,30 +141,30 @@ impl Lowerer<'_> {
                 .and_then(|parent| self.components.get(parent).cloned().flatten())
                 .unwrap_or_else(|| name.to_string());
             let context = format!("{owner}{}", naming::type_name(&wire, "Field"));
-            let ty = self.type_of(&property, &property_at, &context);
-            let constraints = self.constraints_of(&property, 0);
+            let ty = self.type_of(property, &property_at, &context);
+            let constraints = self.constraints_of(property, 0);
             fields.push(Field {
                 constraints,
                 name: scope.claim(&naming::field_name(&wire, "field")),
-                doc: doc_of(&property),
+                doc: doc_of(property),
                 required: required.contains(&wire),
                 wire_name: wire,
                 ty,
             });
         }
         let additional = additional
-            .map(|(value, value_at)| self.type_of(&value, &value_at, &format!("{name}Value")));
+            .map(|(value, value_at)| self.type_of(value, &value_at, &format!("{name}Value")));
         (fields, additional)
     }
 
     #[allow(clippy::too_many_arguments)]
     pub(super) fn gather(
         &mut self,
-        schema: &Value,
+        schema: &'a Value,
         at: &str,
-        properties: &mut Vec<(String, Value, String)>,
+        properties: &mut Vec<(String, &'a Value, String)>,
         required: &mut BTreeSet<String>,
-        additional: &mut Option<(Value, String)>,
+        additional: &mut Option<(&'a Value, String)>,
         depth: usize,
     ) {
         if depth > 16 {
@@ -162,18 +174,16 @@ impl Lowerer<'_> {
             );
             return;
         }
+        let raw = self.raw;
         let (at, schema) = match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => match self.raw.pointer(reference.trim_start_matches('#')) {
-                Some(target) => (
-                    reference.trim_start_matches('#').to_string(),
-                    target.clone(),
-                ),
+            Some(reference) => match raw.pointer(reference.trim_start_matches('#')) {
+                Some(target) => (reference.trim_start_matches('#').to_string(), target),
                 None => {
                     self.diagnose(at, format!("`$ref: {reference}` points at nothing"));
                     return;
                 }
             },
-            None => (at.to_string(), schema.clone()),
+            None => (at.to_string(), schema),
         };
         for (i, branch) in schema
             .get("allOf")
@@ -198,8 +208,8 @@ impl Lowerer<'_> {
             };
             let property_at = pointer::push(&properties_at, wire);
             match properties.iter_mut().find(|(w, _, _)| w == wire) {
-                Some(existing) => *existing = (wire.clone(), property.clone(), property_at),
-                None => properties.push((wire.clone(), property.clone(), property_at)),
+                Some(existing) => *existing = (wire.clone(), property, property_at),
+                None => properties.push((wire.clone(), property, property_at)),
             }
         }
         for name in schema
@@ -213,20 +223,17 @@ impl Lowerer<'_> {
         }
         match schema.get("additionalProperties") {
             Some(Value::Bool(true)) => {
-                *additional = Some((
-                    Value::Object(Map::new()),
-                    pointer::push(&at, "additionalProperties"),
-                ))
+                *additional = Some((&*EMPTY_SCHEMA, pointer::push(&at, "additionalProperties")))
             }
             Some(value @ Value::Object(_)) => {
-                *additional = Some((value.clone(), pointer::push(&at, "additionalProperties")))
+                *additional = Some((value, pointer::push(&at, "additionalProperties")))
             }
             _ => {}
         }
     }
 
-    pub(super) fn union(&mut self, branches: &[Value], at: &str, name: &str) -> ModelKind {
-        let resolved: Vec<Value> = branches.iter().map(|b| self.resolve(b)).collect();
+    pub(super) fn union(&mut self, branches: &'a [Value], at: &str, name: &str) -> ModelKind {
+        let resolved: Vec<&'a Value> = branches.iter().map(|b| self.resolve(b)).collect();
         if let Some(variants) = self.externally_tagged(branches, &resolved, at, name) {
             return ModelKind::Union {
                 tagging: Tagging::External,
@@ -261,15 +268,16 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn resolve(&self, schema: &Value) -> Value {
-        let mut current = schema.clone();
+    pub(super) fn resolve(&self, schema: &'a Value) -> &'a Value {
+        let raw = self.raw;
+        let mut current = schema;
         for _ in 0..16 {
             match current
                 .get("$ref")
                 .and_then(Value::as_str)
-                .and_then(|r| self.raw.pointer(r.trim_start_matches('#')))
+                .and_then(|r| raw.pointer(r.trim_start_matches('#')))
             {
-                Some(target) => current = target.clone(),
+                Some(target) => current = target,
                 None => break,
             }
         }
@@ -280,13 +288,13 @@ impl Lowerer<'_> {
     /// property: serde's default representation.
     pub(super) fn externally_tagged(
         &mut self,
-        branches: &[Value],
-        resolved: &[Value],
+        branches: &'a [Value],
+        resolved: &[&'a Value],
         at: &str,
         name: &str,
     ) -> Option<Vec<UnionVariant>> {
         let mut shapes = Vec::new();
-        for branch in resolved {
+        for &branch in resolved {
             if let Some(value) = single_enum_value(branch) {
                 shapes.push((value, None));
                 continue;
@@ -300,7 +308,7 @@ impl Lowerer<'_> {
             if required[0].as_str() != Some(key.as_str()) {
                 return None;
             }
-            shapes.push((key.clone(), Some(value.clone())));
+            shapes.push((key.clone(), Some(value)));
         }
         let distinct: BTreeSet<&String> = shapes.iter().map(|(k, _)| k).collect();
         if distinct.len() != shapes.len() {
@@ -315,7 +323,7 @@ impl Lowerer<'_> {
                 Some(schema) => {
                     let content_at = pointer::push(&format!("{at}/{i}/properties"), &wire);
                     VariantContent::Newtype(self.type_of(
-                        &schema,
+                        schema,
                         &content_at,
                         &format!("{name}{variant}"),
                     ))
@@ -335,8 +343,8 @@ impl Lowerer<'_> {
     /// one-value string enum: an internally tagged enum.
     pub(super) fn internally_tagged(
         &mut self,
-        resolved: &[Value],
-        branches: &[Value],
+        resolved: &[&'a Value],
+        branches: &'a [Value],
         at: &str,
         name: &str,
     ) -> Option<(String, Vec<UnionVariant>)> {
@@ -352,7 +360,7 @@ impl Lowerer<'_> {
                         .and_then(single_enum_value)
                         .is_some()
             };
-            (single_enum_value(schema).is_some() && resolved.iter().all(is_tag))
+            (single_enum_value(schema).is_some() && resolved.iter().all(|b| is_tag(b)))
                 .then(|| key.clone())
         })?;
         let values: Vec<String> = resolved
@@ -367,7 +375,7 @@ impl Lowerer<'_> {
         }
         let mut scope = Scope::default();
         let mut variants = Vec::new();
-        for (i, (branch, wire)) in resolved.iter().zip(values).enumerate() {
+        for (i, (&branch, wire)) in resolved.iter().zip(values).enumerate() {
             let variant = scope.claim(&naming::variant_name(&wire, "Variant"));
             let branch_at = match branches[i].get("$ref").and_then(Value::as_str) {
                 Some(reference) => reference.trim_start_matches('#').to_string(),

@@ -4,18 +4,18 @@ use serde_json::Value;
 
 use super::*;
 
-impl Lowerer<'_> {
+impl<'a> Lowerer<'a> {
     pub(super) fn operations(&mut self) -> Vec<Operation> {
         let mut operations = Vec::new();
         let mut names = Scope::default();
-        let paths: Vec<(String, Value)> = self
+        let raw = self.raw;
+        let paths: Vec<(String, &'a Value)> = self
             .spec
             .keys_in_order("/paths")
             .into_iter()
             .filter_map(|path| {
-                self.raw
-                    .pointer(&pointer::push("/paths", &path))
-                    .map(|item| (path, item.clone()))
+                raw.pointer(&pointer::push("/paths", &path))
+                    .map(|item| (path, item))
             })
             .collect();
         for (path, item) in paths {
@@ -35,7 +35,7 @@ impl Lowerer<'_> {
                     "operation",
                 ));
                 let context = naming::type_name(naming::bare(&name), "Operation");
-                let parameters = self.parameters(&item, &item_at, operation, &at, &context);
+                let parameters = self.parameters(item, &item_at, operation, &at, &context);
                 let request_body = self.request_body(&at, &context);
                 let request_body_required =
                     pointer::resolve(self.raw, &pointer::push(&at, "requestBody"))
@@ -72,13 +72,14 @@ impl Lowerer<'_> {
 
     pub(super) fn parameters(
         &mut self,
-        item: &Value,
+        item: &'a Value,
         item_at: &str,
-        operation: &Value,
+        operation: &'a Value,
         at: &str,
         context: &str,
     ) -> Vec<Parameter> {
-        let mut found: Vec<(Value, String)> = Vec::new();
+        let raw = self.raw;
+        let mut found: Vec<(&'a Value, String)> = Vec::new();
         for (node, node_at) in [(item, item_at), (operation, at)] {
             for (i, parameter) in node
                 .get("parameters")
@@ -88,12 +89,12 @@ impl Lowerer<'_> {
                 .enumerate()
             {
                 let parameter_at = format!("{node_at}/parameters/{i}");
-                let (parameter_at, parameter) = match pointer::resolve(self.raw, &parameter_at) {
-                    Some((p, v)) if parameter.get("$ref").is_some() => (p, v.clone()),
-                    _ => (parameter_at, parameter.clone()),
+                let (parameter_at, parameter) = match pointer::resolve(raw, &parameter_at) {
+                    Some((p, v)) if parameter.get("$ref").is_some() => (p, v),
+                    _ => (parameter_at, parameter),
                 };
                 let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
-                found.retain(|(existing, _)| key(existing) != key(&parameter));
+                found.retain(|(existing, _)| key(existing) != key(parameter));
                 found.push((parameter, parameter_at));
             }
         }
@@ -139,7 +140,7 @@ impl Lowerer<'_> {
                     || location == ParameterLocation::Path,
                 comma_delimited: style_form
                     && parameter.get("explode") == Some(&Value::Bool(false)),
-                doc: doc_of(&parameter),
+                doc: doc_of(parameter),
                 wire_name: wire,
                 location,
                 ty,
@@ -151,8 +152,9 @@ impl Lowerer<'_> {
     pub(super) fn request_body(&mut self, at: &str, context: &str) -> Option<TypeRef> {
         let (body_at, _) = pointer::resolve(self.raw, &pointer::push(at, "requestBody"))?;
         let schema_at = crate::spec::json_body_schema(self.raw, &body_at)?;
-        let schema = self.raw.pointer(&schema_at)?.clone();
-        Some(self.type_of(&schema, &schema_at, &format!("{context}Request")))
+        let raw = self.raw;
+        let schema = raw.pointer(&schema_at)?;
+        Some(self.type_of(schema, &schema_at, &format!("{context}Request")))
     }
 
     pub(super) fn responses(
@@ -183,13 +185,13 @@ impl Lowerer<'_> {
                 .or_else(|| doc_of(response));
             let body = match crate::spec::json_body_schema(self.raw, &resolved_at) {
                 Some(schema_at) => {
-                    let schema = self.raw.pointer(&schema_at).cloned().unwrap_or(Value::Null);
+                    let schema = self.raw.pointer(&schema_at).unwrap_or(&Value::Null);
                     let suffix = if status == "200" {
                         String::new()
                     } else {
                         naming::type_name(&status, "Status")
                     };
-                    Some(self.type_of(&schema, &schema_at, &format!("{context}Response{suffix}")))
+                    Some(self.type_of(schema, &schema_at, &format!("{context}Response{suffix}")))
                 }
                 None => None,
             };
