@@ -80,6 +80,10 @@ pub struct Args {
     #[arg(long, default_value_t = 32)]
     fake_in_flight: usize,
 
+    /// The fake's throughput runs: GETs pipelined on each connection (1: one at a time).
+    #[arg(long, default_value_t = 4)]
+    fake_pipeline: usize,
+
     /// The fake's throughput runs: seconds each.
     #[arg(long, default_value_t = 3.0)]
     fake_seconds: f64,
@@ -156,6 +160,7 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
             apps: args.fake_apps,
             sequential: args.fake_requests,
             in_flight: args.fake_in_flight,
+            pipeline: args.fake_pipeline,
             seconds: args.fake_seconds,
         };
         crate::bench_fake::run(&scale, io)?;

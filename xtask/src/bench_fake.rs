@@ -20,8 +20,11 @@ pub struct Scale {
     pub apps: usize,
     /// Requests timed one at a time, per request kind and worker count.
     pub sequential: usize,
-    /// Requests in flight in the throughput and load runs.
+    /// Connections in the throughput and load runs.
     pub in_flight: usize,
+    /// GETs written back to back on each connection in the throughput runs (HTTP/1.1
+    /// pipelining, as `h2load -m` or a `wrk` pipeline script send them; 1: none).
+    pub pipeline: usize,
     /// How long each throughput run lasts.
     pub seconds: f64,
 }
@@ -46,7 +49,7 @@ impl Fake {
         let started = Instant::now();
         let app = in_memory_cc::router_with(&config);
         let seeded_in = started.elapsed();
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        runtime.spawn(in_memory_cc::serve(listener, app));
         Ok(Fake {
             runtime: Some(runtime),
             base,
@@ -121,6 +124,7 @@ pub fn run(scale: &Scale, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> 
                 calls,
                 usize::MAX,
                 scale.in_flight,
+                scale.pipeline,
                 Some(deadline),
                 200,
             ));
@@ -136,10 +140,11 @@ pub fn run(scale: &Scale, io: &mut capi_contract::Io<'_>) -> anyhow::Result<()> 
     writeln!(
         io.stdout,
         "\nin-memory Cloud Controller at scale: {apps} apps and {processes} processes (seeded in {:.2} s); \
-         latency over {} requests one at a time, throughput with {} in flight for {:.0} s",
+         latency over {} requests one at a time, throughput over {} connections with {} pipelined each for {:.0} s",
         seeded_in.as_secs_f64(),
         scale.sequential,
         scale.in_flight,
+        scale.pipeline,
         deadline.as_secs_f64()
     )?;
     writeln!(
@@ -246,7 +251,7 @@ async fn create_apps(scale: &Scale) -> anyhow::Result<(Duration, Throughput, usi
         Call::post_json(url.clone(), body.to_string().into_bytes())
     };
     let run = loader
-        .throughput(Arc::new(calls), scale.apps, scale.in_flight, None, 201)
+        .throughput(Arc::new(calls), scale.apps, scale.in_flight, 1, None, 201)
         .await;
     let elapsed = run.elapsed;
     let listed = total(&loader, &format!("{base}/v3/apps?per_page=1")).await?;

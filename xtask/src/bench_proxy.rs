@@ -147,6 +147,7 @@ async fn measure(client: &Loader, url: &str, load: &Load) -> anyhow::Result<Side
             Arc::new(move |_| call.clone()),
             total,
             load.connections,
+            1,
             None,
             200,
         )

@@ -118,6 +118,12 @@ impl Connection {
     /// can carry another request.
     async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<(u16, Bytes, bool)> {
         self.stream.write_all(request).await?;
+        self.answer().await
+    }
+
+    /// Reads the next answer on the connection: status, body, and whether the connection
+    /// can carry another request.
+    async fn answer(&mut self) -> anyhow::Result<(u16, Bytes, bool)> {
         let (status, head, framing, reusable) = loop {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut response = httparse::Response::new(&mut headers);
@@ -319,41 +325,63 @@ impl Loader {
         })
     }
 
-    /// Sends every call of `calls` with `in_flight` requests outstanding at once (one
-    /// task and one connection each, taking the next call as soon as its last is
-    /// answered), until all are sent or `deadline` has passed; counts answers with
-    /// `status`.
+    /// Sends every call of `calls` over `connections` connections at once, each with
+    /// `pipeline` requests written back to back before their answers are read (HTTP/1.1
+    /// pipelining; 1 is one request at a time per connection; only for GETs), each
+    /// connection taking the next calls as soon as its last are answered, until all are
+    /// sent or `deadline` has passed; counts answers with `status`.
     pub async fn throughput(
         &self,
         calls: Calls,
         total: usize,
-        in_flight: usize,
+        connections: usize,
+        pipeline: usize,
         deadline: Option<Duration>,
         status: u16,
     ) -> Throughput {
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let started = Instant::now();
-        let mut tasks = Vec::with_capacity(in_flight);
-        for _ in 0..in_flight.max(1) {
+        let pipeline = pipeline.max(1);
+        let mut tasks = Vec::with_capacity(connections);
+        for _ in 0..connections.max(1) {
             let (loader, next, calls) = (self.clone(), Arc::clone(&next), Arc::clone(&calls));
             tasks.push(tokio::spawn(async move {
                 let (mut done, mut errors) = (0, 0);
-                let mut connection = None;
+                let mut connection: Option<Connection> = None;
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= total || deadline.is_some_and(|d| started.elapsed() >= d) {
+                    if deadline.is_some_and(|d| started.elapsed() >= d) {
                         break;
                     }
-                    match loader.send_on(connection.take(), &calls(i)).await {
-                        Ok(((got, _), kept)) => {
-                            connection = kept;
-                            if got == status {
-                                done += 1;
-                            } else {
-                                errors += 1;
+                    let first = next.fetch_add(pipeline, std::sync::atomic::Ordering::Relaxed);
+                    let batch: Vec<Call> = (first..total.min(first + pipeline))
+                        .map(|i| calls(i))
+                        .collect();
+                    if batch.is_empty() {
+                        break;
+                    }
+                    if batch.len() == 1 || batch.iter().any(|c| c.method != "GET") {
+                        for call in &batch {
+                            match loader.send_on(connection.take(), call).await {
+                                Ok(((got, _), kept)) => {
+                                    connection = kept;
+                                    if got == status {
+                                        done += 1;
+                                    } else {
+                                        errors += 1;
+                                    }
+                                }
+                                Err(_) => errors += 1,
                             }
                         }
-                        Err(_) => errors += 1,
+                        continue;
+                    }
+                    match Loader::pipelined(connection.take(), &batch, status).await {
+                        Ok((answered, kept)) => {
+                            done += answered;
+                            errors += batch.len() - answered;
+                            connection = kept;
+                        }
+                        Err(_) => errors += batch.len(),
                     }
                 }
                 if let Some(connection) = connection {
@@ -373,6 +401,33 @@ impl Loader {
             errors,
             elapsed: started.elapsed(),
         }
+    }
+
+    /// Writes the GETs of `batch` at once on `connection` (or a new one), then reads their
+    /// answers in order; how many answered `status`, and the connection when reusable.
+    async fn pipelined(
+        connection: Option<Connection>,
+        batch: &[Call],
+        status: u16,
+    ) -> anyhow::Result<(usize, Option<Connection>)> {
+        let (host, _) = batch[0].split()?;
+        let mut connection = match connection {
+            Some(kept) => kept,
+            None => Connection::open(host).await?,
+        };
+        let mut requests = Vec::new();
+        for call in batch {
+            let (host, target) = call.split()?;
+            requests.extend_from_slice(&call.encode(host, target));
+        }
+        connection.stream.write_all(&requests).await?;
+        let (mut answered, mut reusable) = (0, true);
+        for _ in batch {
+            let (got, _, keep) = connection.answer().await?;
+            answered += usize::from(got == status);
+            reusable &= keep;
+        }
+        Ok((answered, reusable.then_some(connection)))
     }
 }
 

@@ -66,6 +66,17 @@ pub fn router(base: &str, token: Option<String>) -> axum::Router {
     router_with(&config)
 }
 
+/// Serves `app` on `listener` until the task is dropped, each connection with
+/// `TCP_NODELAY` (an answer is sent when written, not held back for the client's
+/// acknowledgement of the one before: pipelined requests get their answers at once).
+pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app).await
+}
+
 /// The router of an in-memory Cloud Controller set up by `config`.
 pub fn router_with(config: &Config) -> axum::Router {
     let mut options = Options {

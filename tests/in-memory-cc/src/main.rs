@@ -112,7 +112,7 @@ async fn serve(args: Args) -> std::process::ExitCode {
     if let Some(breakage) = args.breakage {
         app = breakage.layer(app);
     }
-    if let Err(error) = axum::serve(listener, app).await {
+    if let Err(error) = in_memory_cc::serve(listener, app).await {
         eprintln!("error: {error}");
         return std::process::ExitCode::from(2);
     }
