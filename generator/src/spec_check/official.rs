@@ -95,11 +95,20 @@ fn plain(error: &ValidationError<'_>) -> (String, String, bool) {
         ValidationErrorKind::Required { property } => property == "description",
         ValidationErrorKind::MinProperties { .. } => pointer.ends_with("/responses"),
         // Unknown fields of schemas are our rules' errors; elsewhere (a `type` in a
-        // Response Object) every tool ignores them.
-        ValidationErrorKind::AdditionalProperties { .. } => true,
+        // Response Object) every tool ignores them — except in a Responses Object,
+        // whose keys are the statuses: one that is none (`2,0`) answers nothing.
+        ValidationErrorKind::AdditionalProperties { .. } => !pointer.ends_with("/responses"),
         _ => false,
     };
     let message = match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } if !harmless => format!(
+            "{} not a status code (`200`, `2XX`, `default`) or an `x-` extension",
+            unexpected
+                .iter()
+                .map(|k| format!("`{k}` is"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         ValidationErrorKind::AdditionalProperties { unexpected } => format!(
             "{} not a field of this object in OpenAPI 3.0, and is ignored",
             unexpected
