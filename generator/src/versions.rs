@@ -419,7 +419,7 @@ fn read_pre_ga_lacked(
 }
 
 /// A status key of a responses map: `200`, `2XX` or `default`.
-fn is_status(key: &str) -> bool {
+pub(crate) fn is_status(key: &str) -> bool {
     key == "default"
         || (key.len() == 3
             && key.starts_with(['1', '2', '3', '4', '5'])
