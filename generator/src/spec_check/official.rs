@@ -101,22 +101,18 @@ fn plain(error: &ValidationError<'_>) -> (String, String, bool) {
         _ => false,
     };
     let message = match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } if !harmless => format!(
-            "{} not a status code (`200`, `2XX`, `default`) or an `x-` extension",
-            unexpected
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let keys = unexpected
                 .iter()
                 .map(|k| format!("`{k}` is"))
                 .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        ValidationErrorKind::AdditionalProperties { unexpected } => format!(
-            "{} not a field of this object in OpenAPI 3.0, and is ignored",
-            unexpected
-                .iter()
-                .map(|k| format!("`{k}` is"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                .join(", ");
+            if harmless {
+                format!("{keys} not a field of this object in OpenAPI 3.0, and is ignored")
+            } else {
+                format!("{keys} not a status code (`200`, `2XX`, `default`) or an `x-` extension")
+            }
+        }
         ValidationErrorKind::Required { property } => {
             format!("OpenAPI 3.0 requires {property} here")
         }
