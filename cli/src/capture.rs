@@ -1,6 +1,7 @@
-//! Checking captured traffic: files are read on one thread (HAR as a stream), exchanges
-//! are checked on every core (handed over in batches of 64), and outcomes are reported in
-//! capture order as they finish, so memory stays bounded whatever the capture's size.
+//! Checking captured traffic: files are read on one thread (a HAR as a stream of entries,
+//! only split there), entries are parsed and checked on every core (handed over in batches
+//! of 64), and outcomes are reported in capture order as they finish, so memory stays
+//! bounded whatever the capture's size.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -12,8 +13,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use capi_generator::traffic::coverage::Coverage;
+use capi_generator::traffic::har::{self, RawEntry};
 use capi_generator::traffic::notes::CaptureNotes;
-use capi_generator::traffic::{check_exchange, har, trace, CheckOptions, Exchange};
+use capi_generator::traffic::{trace, CheckOptions, Checker, Exchange};
 use capi_generator::validate::outcome::Outcome;
 use capi_generator::validate::report;
 use capi_generator::validate::Validator;
@@ -52,9 +54,21 @@ pub struct Options {
 /// A rewrite of each outcome before it is reported.
 pub type Explain = Box<dyn Fn(&mut Outcome) + Send + Sync>;
 
-/// Exchanges travel between threads in batches (the index of the first, then the items),
-/// so handing them over costs little next to checking them.
-type Batch = (usize, Vec<Result<Exchange, String>>);
+/// What the reader hands the checkers: an exchange (or why there is none), or a HAR entry
+/// still to be parsed.
+enum Item {
+    Read(Result<Exchange, String>),
+    Har(RawEntry),
+}
+
+/// Work travels between threads in batches (the index of the first, then each item with
+/// the index of its capture in `Options::files`), so handing it over costs little next to
+/// checking it.
+type Batch = (usize, Vec<(usize, Item)>);
+
+/// A checked item: its capture, its outcome, and what the capture's notes look at (the
+/// exchange without its bodies).
+type Checked = (usize, Outcome, Result<Exchange, String>);
 
 /// Exchanges per batch.
 const BATCH: usize = 64;
@@ -107,35 +121,43 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
         writer = writer.summarising_passes();
     }
     let mut written = 0usize;
+    let names: Vec<String> = options
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    let mut notes: Vec<CaptureNotes> = names.iter().map(|n| CaptureNotes::new(n)).collect();
 
     let (work, work_queue) = sync_channel::<Batch>(workers * 2);
-    let (done, finished) = sync_channel::<(usize, Vec<Outcome>)>(workers * 2);
+    let (done, finished) = sync_channel::<(usize, Vec<Checked>)>(workers * 2);
     // Workers own the queue: when they have all stopped (e.g. the report's reader went
     // away), the queue closes and the reader thread stops sending.
     let queue = Arc::new(Mutex::new(work_queue));
-    let notes = Mutex::new(Vec::new());
     let result: anyhow::Result<()> = std::thread::scope(|scope| {
         let files = &options.files;
-        let (read_ref, stdin_ref, notes_ref) = (&read, stdin.as_deref(), &notes);
-        scope.spawn(move || produce(files, stdin_ref, options.forced, read_ref, &work, notes_ref));
+        let (read_ref, stdin_ref, names_ref) = (&read, stdin.as_deref(), &names);
+        scope.spawn(move || produce(files, stdin_ref, options.forced, read_ref, &work));
         let mut handles = Vec::new();
         for _ in 0..workers {
             let (queue, done, check_options) = (Arc::clone(&queue), done.clone(), &check_options);
-            handles.push(scope.spawn(move || consume(validator, &queue, &done, check_options)));
+            handles.push(
+                scope.spawn(move || consume(validator, names_ref, &queue, &done, check_options)),
+            );
         }
         drop(done);
         drop(queue);
         let mut pending = BTreeMap::new();
         for (index, outcomes) in finished {
             pending.insert(index, outcomes);
-            while let Some(mut outcomes) = pending.remove(&written) {
-                for outcome in &mut outcomes {
+            while let Some(checked) = pending.remove(&written) {
+                written += checked.len();
+                for (file, mut outcome, seen) in checked {
+                    notes[file].observe(&seen);
                     if let Some(explain) = &options.explain {
-                        explain(outcome);
+                        explain(&mut outcome);
                     }
-                    writer.outcome(outcome)?;
+                    writer.outcome(&outcome)?;
                 }
-                written += outcomes.len();
             }
             if let Some(bar) = &bar {
                 bar.set_position(read.load(Ordering::Relaxed));
@@ -154,11 +176,8 @@ pub fn run(validator: &Validator, options: &Options, io: &mut crate::Io<'_>) -> 
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let notes = notes
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for note in &notes {
-        writer.note(note);
+    for note in notes.into_iter().flat_map(CaptureNotes::finish) {
+        writer.note(&note);
     }
     let summary = writer.finish(options.coverage.then_some(&coverage))?;
     if options.stats {
@@ -188,12 +207,11 @@ fn produce(
     forced: Option<Input>,
     read: &AtomicU64,
     work: &SyncSender<Batch>,
-    notes: &Mutex<Vec<String>>,
 ) {
     let mut index = 0usize;
     let mut open = true;
     let mut batch = Vec::with_capacity(BATCH);
-    let mut send = |item: Option<Result<Exchange, String>>| {
+    let mut send = |item: Option<(usize, Item)>| {
         // `None` flushes what is left.
         let flush = item.is_none();
         batch.extend(item);
@@ -204,15 +222,16 @@ fn produce(
             open = open && work.send((first, items)).is_ok();
         }
     };
-    for file in files {
+    for (number, file) in files.iter().enumerate() {
         let name = file.display().to_string();
+        let failed = |problem: String| Some((number, Item::Read(Err(problem))));
         let reader: Box<dyn Read> = if file.as_os_str() == "-" {
             Box::new(stdin.unwrap_or_default())
         } else {
             match std::fs::File::open(file) {
                 Ok(handle) => Box::new(handle),
                 Err(error) => {
-                    send(Some(Err(format!("cannot read {name}: {error}"))));
+                    send(failed(format!("cannot read {name}: {error}")));
                     continue;
                 }
             }
@@ -233,41 +252,30 @@ fn produce(
         };
         match kind {
             Input::Har | Input::Payload => {
-                let mut said = CaptureNotes::new(&name);
-                let read = har::read(reader, &name, &mut |item| {
-                    said.observe(&item);
-                    send(Some(item))
-                });
+                let read =
+                    har::entries(reader, &mut |entry| send(Some((number, Item::Har(entry)))));
                 if let Err(problem) = read {
-                    send(Some(Err(format!("{name}: {problem}"))));
+                    send(failed(format!("{name}: {problem}")));
                 }
-                lock(notes).extend(said.finish());
             }
             Input::Trace => {
                 let mut bytes = Vec::new();
                 if let Err(error) = reader.read_to_end(&mut bytes) {
-                    send(Some(Err(format!("cannot read {name}: {error}"))));
+                    send(failed(format!("cannot read {name}: {error}")));
                     continue;
                 }
                 let text = trace::decode(&bytes);
                 let exchanges = trace::parse(&text, &name);
-                let mut said = CaptureNotes::new(&name);
-                exchanges.iter().for_each(|item| said.observe(item));
-                lock(notes).extend(said.finish());
                 if exchanges.is_empty() {
-                    send(Some(Err(format!("{name}: no REQUEST/RESPONSE blocks found; is it a cf CLI trace (CF_TRACE=true)?"))));
+                    send(failed(format!("{name}: no REQUEST/RESPONSE blocks found; is it a cf CLI trace (CF_TRACE=true)?")));
                 }
-                exchanges.into_iter().for_each(|e| send(Some(e)));
+                exchanges
+                    .into_iter()
+                    .for_each(|e| send(Some((number, Item::Read(e)))));
             }
         }
     }
     send(None);
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn first_byte(reader: &mut impl std::io::BufRead) -> Option<u8> {
@@ -289,31 +297,45 @@ fn first_byte(reader: &mut impl std::io::BufRead) -> Option<u8> {
     }
 }
 
-/// Checks queued exchanges until the queue closes; returns the coverage it saw.
+/// Checks queued items until the queue closes; returns the coverage it saw.
 fn consume(
     validator: &Validator,
+    names: &[String],
     queue: &Mutex<Receiver<Batch>>,
-    done: &SyncSender<(usize, Vec<Outcome>)>,
+    done: &SyncSender<(usize, Vec<Checked>)>,
     options: &CheckOptions,
 ) -> Coverage {
     let mut coverage = Coverage::new(validator.spec(), validator.operations());
+    let mut checker = Checker::new(validator, options);
     loop {
         let next = queue
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .recv();
         let Ok((index, items)) = next else { break };
-        let outcomes = items
+        let checked = items
             .into_iter()
-            .map(|item| match item {
-                Ok(exchange) => check_exchange(validator, &exchange, options, &mut coverage),
-                Err(problem) => {
-                    let input = problem.split(": ").next().unwrap_or_default().to_string();
-                    Outcome::error(&input, Vec::new(), problem)
-                }
+            .map(|(file, item)| {
+                let exchange = match item {
+                    Item::Read(exchange) => exchange,
+                    Item::Har(entry) => entry.exchange(&names[file]),
+                };
+                let outcome = match &exchange {
+                    Ok(exchange) => checker.check(exchange, &mut coverage),
+                    Err(problem) => {
+                        let input = problem.split(": ").next().unwrap_or_default().to_string();
+                        Outcome::error(&input, Vec::new(), problem.clone())
+                    }
+                };
+                let seen = exchange.map(|exchange| Exchange {
+                    request_body: None,
+                    response_body: None,
+                    ..exchange
+                });
+                (file, outcome, seen)
             })
             .collect();
-        if done.send((index, outcomes)).is_err() {
+        if done.send((index, checked)).is_err() {
             break;
         }
     }

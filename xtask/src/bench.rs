@@ -23,8 +23,9 @@ use capi_generator::Spec;
 ///
 /// Validation, on real Cloud Controller payloads (get process, list processes, process
 /// stats, get app): payloads/s and MB/s for parse + validate, against serde_json's parse
-/// alone on the same bytes in the same run. With --har-mb, also a HAR capture of that
-/// size is written and checked by `validate`, reporting throughput and peak memory.
+/// alone on the same bytes in the same run. With --har-mb, also a HAR of get-process
+/// exchanges of that size is written and checked by `validate` as a whole process, on one
+/// core and on all, reporting MB/s and peak memory (and, with --peers, Node + ajv's time).
 ///
 /// The in-memory Cloud Controller at scale: seeded with --fake-apps apps (three processes
 /// each), on one runtime worker and then two: p50 and p99 of a page of 50 apps and of a
@@ -45,7 +46,9 @@ pub struct Args {
     #[arg(long)]
     no_compile: bool,
 
-    /// Also write a HAR capture of about this many megabytes and time `validate` on it.
+    /// Also write a HAR of about this many megabytes of `GET /v3/processes/{guid}`
+    /// exchanges and time `validate` on it, on one core and on all (with --peers, also
+    /// Node + ajv on one core).
     #[arg(long, value_name = "MB")]
     har_mb: Option<u64>,
 
@@ -145,7 +148,12 @@ pub fn run(args: Args, io: &mut capi_contract::Io<'_>) -> anyhow::Result<u8> {
         crate::bench_diff::whole_process(&pair[0], &pair[1], 5, io)?;
     }
     if let Some(megabytes) = args.har_mb.filter(|_| wants(Section::Validation)) {
-        big_capture(&root, &scratch, megabytes, io)?;
+        let get_process = ours
+            .as_ref()
+            .and_then(|o| o.first())
+            .filter(|_| args.peers)
+            .map(|m| &m.schema);
+        big_capture(&root, &scratch, megabytes, get_process, io)?;
     }
     if args.proxy_connections > 0 && wants(Section::Proxy) {
         let load = crate::bench_proxy::Load {
@@ -352,40 +360,44 @@ fn rate(mut call: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {
     Ok(rounds[3])
 }
 
-/// Writes a HAR of about `megabytes` MB from real payloads and times `validate` on it in
-/// a separate process, so that the peak memory it reports is its own.
+/// The capture of issue #11: `GET /v3/processes/{guid}` exchanges as a browser or
+/// mitmproxy writes them (headers, timings, the real payload as `content.text`), about
+/// `megabytes` MB of them. `validate` checks it as a whole process on one core and on
+/// all of them (peak memory from its `--stats`); with `peers`, the Node + ajv baseline of
+/// `../shared/bench/har_ajv.cjs` checks the same file on one core.
 fn big_capture(
     root: &Path,
     scratch: &Path,
     megabytes: u64,
+    peers: Option<&serde_json::Value>,
     io: &mut capi_contract::Io<'_>,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(scratch)?;
-    let path = scratch.join(format!("capture-{megabytes}mb.har"));
-    let process = "https://api.example.org/v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82";
-    let urls = [
-        process.to_string(),
-        "https://api.example.org/v3/processes?per_page=2".to_string(),
-        format!("{process}/stats"),
-        "https://api.example.org/v3/apps/1cb006ee-fb05-47e1-b541-c34179ddc446".to_string(),
-    ];
-    let mut entries = Vec::new();
-    for ((file, _, _), url) in PAYLOADS.iter().zip(&urls) {
-        let body = std::fs::read_to_string(root.join("../shared/payloads").join(file))?;
-        let entry = serde_json::json!({
-            "request": {"method": "GET", "url": url, "headers": [{"name": "Authorization", "value": "bearer x"}]},
-            "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}],
-                         "content": {"mimeType": "application/json", "text": body}}
-        });
-        entries.push(serde_json::to_string(&entry)?);
-    }
+    let path = scratch.join(format!("get-process-{megabytes}mb.har"));
+    let body =
+        std::fs::read_to_string(root.join("../shared/payloads/ccng-v3-docs/process_get.json"))?;
+    let entry = serde_json::json!({
+        "startedDateTime": "2026-11-20T10:00:00.000Z", "time": 12,
+        "request": {"method": "GET", "url": "https://api.example.org/v3/processes/6a901b7c-9417-4dc1-8189-d3234aa0ab82",
+                    "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": "Host", "value": "api.example.org"}, {"name": "Authorization", "value": "bearer x"},
+                                {"name": "Accept", "value": "application/json"}, {"name": "User-Agent", "value": "cf/8"}],
+                    "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+                     "headers": [{"name": "Content-Type", "value": "application/json; charset=utf-8"},
+                                 {"name": "X-Vcap-Request-Id", "value": "abc"},
+                                 {"name": "Content-Length", "value": body.len().to_string()}],
+                     "cookies": [], "content": {"size": body.len(), "mimeType": "application/json; charset=utf-8", "text": body},
+                     "redirectURL": "", "headersSize": -1, "bodySize": body.len()},
+        "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 2}
+    });
+    let entry = serde_json::to_string(&entry)?;
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
     out.write_all(
         br#"{"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": ["#,
     )?;
     let (mut written, mut count) = (0u64, 0usize);
     while written < megabytes * 1_000_000 {
-        let entry = &entries[count % entries.len()];
         if count > 0 {
             out.write_all(b",\n")?;
         }
@@ -396,25 +408,73 @@ fn big_capture(
     out.write_all(b"]}}\n")?;
     out.flush()?;
     drop(out);
-    let output = Command::new(std::env::current_exe()?)
-        .args(["validate", "--stats", "--no-progress"])
-        .arg(&path)
-        .output()
-        .context("cannot run validate")?;
-    let stats = String::from_utf8_lossy(&output.stderr);
-    let summary = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .unwrap_or_default()
-        .to_string();
+    let size = std::fs::metadata(&path)?.len() as f64 / 1e6;
     writeln!(
         io.stdout,
-        "\nHAR of {count} entries, {:.0} MB ({summary}): {}",
-        written as f64 / 1e6,
-        stats.trim()
+        "\nHAR of {count} GET /v3/processes/{{guid}} exchanges, {size:.0} MB; whole processes, medians of 3:"
     )?;
+    let exe = std::env::current_exe()?;
+    let mut one_core = None;
+    for (label, mut command) in [
+        ("ours, 1 core", pinned(&exe)),
+        ("ours, all cores", Command::new(&exe)),
+    ] {
+        command
+            .args(["validate", "--stats", "--no-progress"])
+            .arg(&path);
+        let (time, said) = crate::peers::median_of_three(&mut command)?;
+        let peak = said
+            .rsplit("peak memory ")
+            .next()
+            .map(|m| m.trim().to_string())
+            .unwrap_or_default();
+        let summary = said
+            .lines()
+            .find(|l| l.contains(" passed, "))
+            .unwrap_or_default();
+        writeln!(
+            io.stdout,
+            "  {label:<16} {:>8.3} s {:>7.1} MB/s  peak {peak}  ({summary})",
+            time.as_secs_f64(),
+            size / time.as_secs_f64()
+        )?;
+        one_core.get_or_insert(time);
+    }
+    if let Some(schema) = peers {
+        match crate::peers::har_ajv(root, &scratch.join("peers"), schema, &path) {
+            Ok(ajv) => {
+                let ours = one_core.unwrap_or_default();
+                writeln!(
+                    io.stdout,
+                    "  {:<16} {:>8.3} s {:>7.1} MB/s  (../shared/bench/har_ajv.cjs, Node {})\n  ours/ajv on one core: {:.2}x",
+                    "node + ajv, 1 core",
+                    ajv.as_secs_f64(),
+                    size / ajv.as_secs_f64(),
+                    crate::peers::node_version(),
+                    ajv.as_secs_f64() / ours.as_secs_f64()
+                )?;
+            }
+            Err(why) => writeln!(io.stdout, "  node + ajv: not measured ({why:#})")?,
+        }
+    }
     std::fs::remove_file(&path)?;
     Ok(())
+}
+
+/// `program` pinned to the first core with `taskset` (util-linux) where it is installed,
+/// else unpinned.
+pub fn pinned(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    if Command::new("taskset")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
 }
 
 fn ms(duration: Duration) -> String {

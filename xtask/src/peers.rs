@@ -58,7 +58,7 @@ pub fn run(
     Ok(())
 }
 
-fn node_version() -> String {
+pub fn node_version() -> String {
     Command::new("node")
         .arg("--version")
         .output()
@@ -67,7 +67,8 @@ fn node_version() -> String {
         .unwrap_or_default()
 }
 
-fn ajv(root: &Path, dir: &Path, ours: &[Measured]) -> anyhow::Result<Vec<f64>> {
+/// ajv and ajv-formats under `dir/node`, installed from the npm registry the first time.
+fn ajv_modules(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     let node_dir = dir.join("node");
     if !node_dir.join("node_modules/ajv-formats").is_dir() {
         std::fs::create_dir_all(&node_dir)?;
@@ -82,6 +83,57 @@ fn ajv(root: &Path, dir: &Path, ours: &[Measured]) -> anyhow::Result<Vec<f64>> {
             bail!("npm install ajv ajv-formats failed");
         }
     }
+    Ok(node_dir)
+}
+
+/// The median wall time of three whole-process runs of `command`, and its last run's output.
+pub fn median_of_three(command: &mut Command) -> anyhow::Result<(Duration, String)> {
+    let mut runs = Vec::new();
+    let mut said = String::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let output = command
+            .output()
+            .with_context(|| format!("cannot run {command:?}"))?;
+        runs.push(start.elapsed());
+        if !output.status.success() && output.status.code() != Some(1) {
+            bail!(
+                "{command:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    runs.sort();
+    Ok((runs[1], said))
+}
+
+/// `../shared/bench/har_ajv.cjs` (Node: parse the HAR, ajv on every response body) on
+/// `har` against `schema`, pinned to one core: the median wall time of three whole runs.
+pub fn har_ajv(
+    root: &Path,
+    dir: &Path,
+    schema: &serde_json::Value,
+    har: &Path,
+) -> anyhow::Result<Duration> {
+    let node_dir = ajv_modules(dir)?;
+    let schema_path = node_dir.join("har-schema.json");
+    std::fs::write(&schema_path, serde_json::to_vec(schema)?)?;
+    let mut command = crate::bench::pinned("node");
+    command
+        .arg(root.join("../shared/bench/har_ajv.cjs"))
+        .arg(&schema_path)
+        .arg(har)
+        .env("NODE_PATH", node_dir.join("node_modules"));
+    Ok(median_of_three(&mut command)?.0)
+}
+
+fn ajv(root: &Path, dir: &Path, ours: &[Measured]) -> anyhow::Result<Vec<f64>> {
+    let node_dir = ajv_modules(dir)?;
     let script = node_dir.join("ajv_payloads.cjs");
     std::fs::write(&script, AJV_SCRIPT)?;
     let mut command = Command::new("node");

@@ -2,6 +2,7 @@
 //! types are JSON where JSON is expected, the query parameters are known and well
 //! formed, and the request and response bodies satisfy their schemas.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -55,101 +56,213 @@ fn finding(
 }
 
 /// Checks one exchange, recording the documented responses it exercises in `coverage`.
+/// (To check many, a [`Checker`] works out what each operation needs only once.)
 pub fn check_exchange(
     validator: &Validator,
     exchange: &Exchange,
     options: &CheckOptions,
     coverage: &mut Coverage,
 ) -> Outcome {
-    let (path, _) = split_url(&exchange.url);
-    let status = exchange
-        .status
-        .map_or_else(|| "no response".to_string(), |s| s.to_string());
-    let mut input = format!(
-        "{}: {} {} → {status}",
-        exchange.source,
-        exchange.method,
-        redact::url(&exchange.url)
-    );
-    // Why is said once per capture (`traffic::notes`); each exchange says which.
-    for (part, missing) in [
-        ("request", &exchange.request_body_unavailable),
-        ("response", &exchange.response_body_unavailable),
-    ] {
-        if missing.is_some() {
-            input.push_str(&format!(" ({part} body not captured)"));
+    Checker::new(validator, options).check(exchange, coverage)
+}
+
+/// Checks exchanges one after another, working out what each operation needs from the
+/// spec (its query parameters, its request and response targets) the first time one of
+/// its exchanges comes, instead of for every exchange.
+pub struct Checker<'a> {
+    validator: &'a Validator,
+    options: &'a CheckOptions,
+    /// By operation pointer.
+    plans: HashMap<String, Plan>,
+}
+
+/// What checking an exchange of one operation needs from the spec.
+struct Plan {
+    parameters: Vec<QueryParameter>,
+    /// `None` when the operation's request cannot be resolved.
+    request: Option<Resolution>,
+    request_required: bool,
+    /// By status: the target (`None` when it cannot be resolved) and the `responses`
+    /// key it is documented under (for coverage).
+    responses: HashMap<u16, (Option<Resolution>, Option<String>)>,
+}
+
+impl Plan {
+    fn new(validator: &Validator, operation: &OperationRef) -> Plan {
+        let raw = validator.spec();
+        let request_body = format!("{}/requestBody", operation.pointer);
+        let request_required = raw
+            .pointer(&request_body)
+            .and_then(|b| {
+                pointer::resolve(raw, &request_body)
+                    .map(|(_, r)| r.clone())
+                    .or(Some(b.clone()))
+            })
+            .is_some_and(|b| b.get("required") == Some(&Value::Bool(true)));
+        Plan {
+            parameters: query_parameters(raw, operation),
+            request: validator
+                .resolve(&TargetSpec::Operation(selector(operation), Body::Request))
+                .ok(),
+            request_required,
+            responses: HashMap::new(),
         }
     }
-    let mut outcome = Outcome {
-        input,
-        targets: Vec::new(),
-        verdict: Verdict::Valid,
-        problem: None,
-        violations: Vec::new(),
-    };
-    let operation = match find_operation(validator.operations(), &exchange.method, &path, options) {
-        Ok(operation) => operation.clone(),
-        Err(mut undocumented) => {
-            undocumented.part = "exchange".into();
-            undocumented.found = format!("{} {}", exchange.method, redact::url(&path));
-            if let Some(routes) = &options.routes {
-                match cc_route(routes, &exchange.method, &path, options) {
-                    Some(route) if !options.outside_fails => {
-                        outcome.verdict = Verdict::Outside;
-                        outcome.targets.push(route.to_string());
-                        coverage.record_outside(&route.to_string());
-                        return outcome;
-                    }
-                    Some(route) => {
-                        undocumented.expected =
-                            "an operation the contract documents (--outside fail)".into();
-                        undocumented.found.push_str(&format!(
-                            " (Cloud Controller route {route}, outside the contract)"
-                        ));
-                    }
-                    None => {
-                        undocumented.expected = match routes.nearest(&exchange.method, &path) {
-                            Some(nearest) => format!(
+
+    fn response(
+        &mut self,
+        validator: &Validator,
+        operation: &OperationRef,
+        code: u16,
+    ) -> &(Option<Resolution>, Option<String>) {
+        self.responses.entry(code).or_insert_with(|| {
+            let resolution = validator
+                .resolve(&TargetSpec::Operation(
+                    selector(operation),
+                    Body::Response(code),
+                ))
+                .ok();
+            let responses = validator
+                .spec()
+                .pointer(&format!("{}/responses", operation.pointer))
+                .and_then(Value::as_object);
+            let exact = code.to_string();
+            let range = format!("{}XX", code / 100);
+            let key = [exact.as_str(), range.as_str(), "default"]
+                .into_iter()
+                .find(|k| responses.is_some_and(|r| r.contains_key(*k)))
+                .map(str::to_string);
+            (resolution, key)
+        })
+    }
+}
+
+fn selector(operation: &OperationRef) -> OperationSelector {
+    OperationSelector::MethodPath {
+        method: operation.method.clone(),
+        path: operation.path.clone(),
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// A checker of exchanges against `validator`'s spec.
+    pub fn new(validator: &'a Validator, options: &'a CheckOptions) -> Checker<'a> {
+        Checker {
+            validator,
+            options,
+            plans: HashMap::new(),
+        }
+    }
+
+    /// Checks one exchange, recording the documented responses it exercises in `coverage`.
+    pub fn check(&mut self, exchange: &Exchange, coverage: &mut Coverage) -> Outcome {
+        let (validator, options) = (self.validator, self.options);
+        let (path, _) = split_url(&exchange.url);
+        let status = exchange
+            .status
+            .map_or_else(|| "no response".to_string(), |s| s.to_string());
+        let mut input = format!(
+            "{}: {} {} → {status}",
+            exchange.source,
+            exchange.method,
+            redact::url(&exchange.url)
+        );
+        // Why is said once per capture (`traffic::notes`); each exchange says which.
+        for (part, missing) in [
+            ("request", &exchange.request_body_unavailable),
+            ("response", &exchange.response_body_unavailable),
+        ] {
+            if missing.is_some() {
+                input.push_str(&format!(" ({part} body not captured)"));
+            }
+        }
+        let mut outcome = Outcome {
+            input,
+            targets: Vec::new(),
+            verdict: Verdict::Valid,
+            problem: None,
+            violations: Vec::new(),
+        };
+        let operation =
+            match find_operation(validator.operations(), &exchange.method, &path, options) {
+                Ok(operation) => operation.clone(),
+                Err(mut undocumented) => {
+                    undocumented.part = "exchange".into();
+                    undocumented.found = format!("{} {}", exchange.method, redact::url(&path));
+                    if let Some(routes) = &options.routes {
+                        match cc_route(routes, &exchange.method, &path, options) {
+                            Some(route) if !options.outside_fails => {
+                                outcome.verdict = Verdict::Outside;
+                                outcome.targets.push(route.to_string());
+                                coverage.record_outside(&route.to_string());
+                                return outcome;
+                            }
+                            Some(route) => {
+                                undocumented.expected =
+                                    "an operation the contract documents (--outside fail)".into();
+                                undocumented.found.push_str(&format!(
+                                    " (Cloud Controller route {route}, outside the contract)"
+                                ));
+                            }
+                            None => {
+                                undocumented.expected =
+                                    match routes.nearest(&exchange.method, &path) {
+                                        Some(nearest) => format!(
                                 "a Cloud Controller route (nearest: {nearest}); none has this one"
                             ),
-                            None => "a Cloud Controller route".into(),
-                        };
+                                        None => "a Cloud Controller route".into(),
+                                    };
+                            }
+                        }
                     }
+                    outcome.violations.push(undocumented);
+                    return finish(outcome);
                 }
-            }
-            outcome.violations.push(undocumented);
-            return finish(outcome);
-        }
-    };
-    outcome
-        .targets
-        .push(format!("{} {}", operation.method, operation.path));
-    check_query(
-        validator,
-        &operation,
-        &exchange.query,
-        &mut outcome.violations,
-    );
-    check_request(validator, &operation, exchange, &mut outcome.violations);
-    match exchange.status {
-        Some(code) => check_response(
+            };
+        outcome
+            .targets
+            .push(format!("{} {}", operation.method, operation.path));
+        let plan = self
+            .plans
+            .entry(operation.pointer.clone())
+            .or_insert_with(|| Plan::new(validator, &operation));
+        check_query(
             validator,
             &operation,
-            exchange,
-            code,
-            options,
-            coverage,
+            &plan.parameters,
+            &exchange.query,
             &mut outcome.violations,
-        ),
-        None => outcome.violations.push(finding(
-            "response",
-            String::new(),
-            "no response captured".into(),
-            "a response".into(),
-            String::new(),
-        )),
+        );
+        check_request(validator, plan, exchange, &mut outcome.violations);
+        match exchange.status {
+            Some(code) => {
+                let (resolution, covered) = plan.response(validator, &operation, code);
+                if let Some(resolution) = resolution {
+                    // A status the spec does not document exercises nothing.
+                    if let (Some(key), false) =
+                        (covered, matches!(resolution, Resolution::Finding(_)))
+                    {
+                        coverage.record(&operation.method, &operation.path, key);
+                    }
+                    check_response(
+                        validator,
+                        resolution,
+                        exchange,
+                        options,
+                        &mut outcome.violations,
+                    );
+                }
+            }
+            None => outcome.violations.push(finding(
+                "response",
+                String::new(),
+                "no response captured".into(),
+                "a response".into(),
+                String::new(),
+            )),
+        }
+        finish(outcome)
     }
-    finish(outcome)
 }
 
 fn finish(mut outcome: Outcome) -> Outcome {
@@ -277,8 +390,15 @@ pub fn refusal(
             .collect::<Vec<_>>()
             .join("; ")
     };
+    let plan = Plan::new(validator, &operation);
     let mut query = Vec::new();
-    check_query(validator, &operation, &exchange.query, &mut query);
+    check_query(
+        validator,
+        &operation,
+        &plan.parameters,
+        &exchange.query,
+        &mut query,
+    );
     if !query.is_empty() {
         return Some(Refusal {
             status: 400,
@@ -288,7 +408,7 @@ pub fn refusal(
         });
     }
     let mut body = Vec::new();
-    check_request(validator, &operation, exchange, &mut body);
+    check_request(validator, &plan, exchange, &mut body);
     if body.is_empty() {
         return None;
     }
@@ -401,11 +521,11 @@ fn typed(raw: &Value, schema: &Value, text: &str) -> Value {
 fn check_query(
     validator: &Validator,
     operation: &OperationRef,
+    parameters: &[QueryParameter],
     query: &[(String, String)],
     out: &mut Vec<Violation>,
 ) {
     let raw = validator.spec();
-    let parameters = query_parameters(raw, operation);
     for (name, values) in grouped(query) {
         let Some(parameter) = parameters.iter().find(|p| p.name == name) else {
             let known: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
@@ -502,15 +622,11 @@ fn grouped(query: &[(String, String)]) -> Vec<(String, Vec<String>)> {
 
 fn check_request(
     validator: &Validator,
-    operation: &OperationRef,
+    plan: &Plan,
     exchange: &Exchange,
     out: &mut Vec<Violation>,
 ) {
-    let selector = OperationSelector::MethodPath {
-        method: operation.method.clone(),
-        path: operation.path.clone(),
-    };
-    let Ok(resolution) = validator.resolve(&TargetSpec::Operation(selector, Body::Request)) else {
+    let Some(resolution) = &plan.request else {
         return;
     };
     let body = exchange
@@ -520,64 +636,30 @@ fn check_request(
     if body.is_none() && exchange.request_body_unavailable.is_some() {
         return;
     }
-    let required = validator
-        .spec()
-        .pointer(&format!("{}/requestBody", operation.pointer))
-        .and_then(|b| {
-            pointer::resolve(
-                validator.spec(),
-                &format!("{}/requestBody", operation.pointer),
-            )
-            .map(|(_, r)| r.clone())
-            .or(Some(b.clone()))
-        })
-        .is_some_and(|b| b.get("required") == Some(&Value::Bool(true)));
     check_body(
         validator,
         "request",
-        &resolution,
+        resolution,
         exchange.request_content_type.as_deref(),
         body,
-        required,
+        plan.request_required,
         false,
         out,
     );
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_response(
     validator: &Validator,
-    operation: &OperationRef,
+    resolution: &Resolution,
     exchange: &Exchange,
-    code: u16,
     options: &CheckOptions,
-    coverage: &mut Coverage,
     out: &mut Vec<Violation>,
 ) {
-    let selector = OperationSelector::MethodPath {
-        method: operation.method.clone(),
-        path: operation.path.clone(),
-    };
-    let Ok(resolution) = validator.resolve(&TargetSpec::Operation(selector, Body::Response(code)))
-    else {
-        return;
-    };
-    if let Resolution::Finding(mut undocumented) = resolution {
+    if let Resolution::Finding(undocumented) = resolution {
+        let mut undocumented = undocumented.clone();
         undocumented.part = "response".into();
         out.push(undocumented);
         return;
-    }
-    let responses = validator
-        .spec()
-        .pointer(&format!("{}/responses", operation.pointer))
-        .and_then(Value::as_object);
-    let exact = code.to_string();
-    let range = format!("{}XX", code / 100);
-    if let Some(key) = [exact.as_str(), range.as_str(), "default"]
-        .into_iter()
-        .find(|k| responses.is_some_and(|r| r.contains_key(*k)))
-    {
-        coverage.record(&operation.method, &operation.path, key);
     }
     let body = exchange
         .response_body
@@ -589,7 +671,7 @@ fn check_response(
     check_body(
         validator,
         "response",
-        &resolution,
+        resolution,
         exchange.response_content_type.as_deref(),
         body,
         true,

@@ -10,7 +10,7 @@ pub mod redact;
 pub mod routes;
 pub mod trace;
 
-pub use check::{check_exchange, CheckOptions};
+pub use check::{check_exchange, CheckOptions, Checker};
 
 /// One captured request and its response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

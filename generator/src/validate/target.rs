@@ -163,15 +163,16 @@ pub fn path_of(url_or_path: &str) -> &str {
 }
 
 /// How well a path template matches a concrete path: `None` for no match, else the
-/// number of literal segments (more is more specific).
-fn template_score(template: &str, path: &str) -> Option<usize> {
-    let template: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-    let concrete: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    if template.len() != concrete.len() {
+/// number of literal segments (more is more specific). `slashes` counts those of `path`
+/// without its trailing ones: every operation is tried for every exchange, so the path's
+/// are counted once, and nothing is collected.
+fn template_score(template: &str, path: &str, slashes: usize) -> Option<usize> {
+    let (template, path) = (template.trim_end_matches('/'), path.trim_end_matches('/'));
+    if template.bytes().filter(|&b| b == b'/').count() != slashes {
         return None;
     }
     let mut literal = 0;
-    for (t, c) in template.iter().zip(&concrete) {
+    for (t, c) in template.split('/').zip(path.split('/')) {
         if t.starts_with('{') && t.ends_with('}') {
             if c.is_empty() {
                 return None;
@@ -196,9 +197,14 @@ pub fn match_operation<'a>(
 ) -> Result<&'a OperationRef, Violation> {
     let method = method.to_ascii_uppercase();
     let path = path_of(path);
+    let slashes = path
+        .trim_end_matches('/')
+        .bytes()
+        .filter(|&b| b == b'/')
+        .count();
     let best = |candidates: &mut dyn Iterator<Item = &'a OperationRef>| {
         candidates
-            .filter_map(|o| template_score(&o.path, path).map(|s| (s, o)))
+            .filter_map(|o| template_score(&o.path, path, slashes).map(|s| (s, o)))
             .max_by_key(|(s, _)| *s)
             .map(|(_, o)| o)
     };

@@ -32,21 +32,23 @@ thread_local! {
     static SCRATCH: RefCell<(Vec<u8>, simd_json::Buffers)> = RefCell::new((Vec::new(), simd_json::Buffers::default()));
 }
 
+/// Calls `read` with the root of `bytes` parsed onto a tape (in this thread's scratch
+/// space), or returns `None` when the tape refuses them or might not say what serde_json's
+/// `Value` would (see [`Tape::parse`]). `read` must not itself ask for a tape.
+pub fn with_tape<T>(bytes: &[u8], read: impl FnOnce(TapeNode<'_>) -> T) -> Option<T> {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        let (copy, buffers) = &mut *scratch;
+        copy.clear();
+        copy.extend_from_slice(bytes);
+        Tape::parse(bytes, copy, buffers).map(|tape| read(tape.root()))
+    })
+}
+
 /// Whether `bytes` (a payload, as [`crate::validate::payload::parse`] reads it) is proven
 /// valid against `validator`. `false` means "not proven": invalid, not JSON, or not decidable
 /// on the tape.
 pub fn proves_valid(validator: &FastValidator, bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    SCRATCH.with(|scratch| {
-        let Ok(mut scratch) = scratch.try_borrow_mut() else {
-            return false;
-        };
-        let (copy, buffers) = &mut *scratch;
-        copy.clear();
-        copy.extend_from_slice(bytes);
-        match Tape::parse(bytes, copy, buffers) {
-            Some(tape) => validator.is_valid(tape.root()),
-            None => false,
-        }
-    })
+    with_tape(bytes, |root| validator.is_valid(root)).unwrap_or(false)
 }

@@ -39,10 +39,10 @@ impl<'a> Tape<'a> {
         scratch: &'a mut [u8],
         buffers: &mut simd_json::Buffers,
     ) -> Option<Tape<'a>> {
-        for at in memchr::memchr_iter(b'\\', bytes) {
-            if bytes.get(at + 1) == Some(&b'u') && matches!(bytes.get(at + 2), Some(b'd' | b'D')) {
-                return None;
-            }
+        if memchr::memmem::find_iter(bytes, b"\\u")
+            .any(|at| matches!(bytes.get(at + 2), Some(b'd' | b'D')))
+        {
+            return None;
         }
         let entries = simd_json::to_tape_with_buffers(scratch, buffers).ok()?.0;
         let mut fingerprints = vec![0u32; entries.len()];

@@ -1,14 +1,23 @@
 //! HAR 1.2 captures (browser devtools, mitmproxy, Charles, proxies), read as a stream:
-//! one entry at a time, so a capture of any size needs memory for one entry only.
+//! one entry at a time, so a capture of any size needs memory for one entry only. The
+//! reader only finds where each entry is ([`entries`]); turning one into an exchange
+//! ([`RawEntry::exchange`]) can happen on another thread.
 
+mod entries;
+
+use std::borrow::Cow;
 use std::io::Read;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use jsonschema::json::{Array as _, JsonNumber as _, Node as _, Object as _};
 use serde_json::Value;
+
+use crate::validate::fast::{self, TapeNode};
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine as _};
+
+pub use entries::{entries, RawEntry};
 
 use super::{split_url, Exchange};
 
@@ -21,136 +30,101 @@ pub fn read<R: Read>(
     source: &str,
     sink: &mut dyn FnMut(Result<Exchange, String>),
 ) -> Result<usize, String> {
-    let mut deserializer =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
-    let mut count = 0;
-    let found_entries = Root {
-        source,
-        sink,
-        count: &mut count,
-    }
-    .deserialize(&mut deserializer)
-    .map_err(|e| format!("not a complete HAR document: {e}"))?;
-    deserializer
-        .end()
-        .map_err(|e| format!("not a complete HAR document: {e}"))?;
-    if !found_entries {
-        return Err("not a HAR document: no `log.entries`".into());
-    }
-    Ok(count)
+    entries(reader, &mut |entry| sink(entry.exchange(source)))
 }
 
-struct Root<'a, 'b> {
-    source: &'a str,
-    sink: &'b mut dyn FnMut(Result<Exchange, String>),
-    count: &'b mut usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Root<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Root<'_, '_> {
-    type Value = bool;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a HAR object with `log`")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "log" {
-                found |= map.next_value_seed(Log {
-                    source: self.source,
-                    sink: &mut *self.sink,
-                    count: &mut *self.count,
-                })?;
+impl RawEntry {
+    /// The exchange this entry records, named `{capture} entry {number}`; or why it is
+    /// not one.
+    pub fn exchange(&self, capture: &str) -> Result<Exchange, String> {
+        let source = format!("{capture} entry {}", self.number);
+        let read = |found: Result<Exchange, String>| found.map_err(|e| format!("{source}: {e}"));
+        if let Some(found) = fast::with_tape(&self.bytes, |root| exchange_of(root, &source)) {
+            return read(found);
+        }
+        // The tape refused it or might not read it as serde_json does: serde_json decides,
+        // and says why when it is not JSON.
+        let entry: Value = serde_json::from_slice(&self.bytes).map_err(|error| {
+            let (line, column) = if error.line() <= 1 {
+                (self.line, self.column + error.column().saturating_sub(1))
             } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
+                (self.line + error.line() - 1, error.column())
+            };
+            format!(
+                "{source}: not JSON: {} at line {line} column {column}",
+                entries::without_position(&error)
+            )
+        })?;
+        read(exchange_of(&entry, &source))
     }
 }
 
-struct Log<'a, 'b> {
-    source: &'a str,
-    sink: &'b mut dyn FnMut(Result<Exchange, String>),
-    count: &'b mut usize,
+/// A value of a parsed entry: on the simd-json tape (most entries) or in serde_json's
+/// `Value`; what an exchange is made of is read the same way from either.
+trait Field<'a>: Sized + Clone {
+    fn get(&self, key: &str) -> Option<Self>;
+    fn text(&self) -> Option<Cow<'a, str>>;
+    fn items(&self) -> Vec<Self>;
+    fn unsigned(&self) -> Option<u64>;
+    fn signed(&self) -> Option<i64>;
 }
 
-impl<'de> DeserializeSeed<'de> for Log<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_map(self)
+impl<'a> Field<'a> for TapeNode<'a> {
+    fn get(&self, key: &str) -> Option<Self> {
+        // The tape holds no object with a key twice, so the first match is the only one.
+        self.as_object()?
+            .members()
+            .find(|(name, _)| *name == key)
+            .map(|(_, value)| value)
+    }
+    fn text(&self) -> Option<Cow<'a, str>> {
+        self.as_string()
+    }
+    fn items(&self) -> Vec<Self> {
+        self.as_array()
+            .map(|a| a.elements().collect())
+            .unwrap_or_default()
+    }
+    fn unsigned(&self) -> Option<u64> {
+        self.as_number()?.as_u64()
+    }
+    fn signed(&self) -> Option<i64> {
+        self.as_number()?.as_i64()
     }
 }
 
-impl<'de> Visitor<'de> for Log<'_, '_> {
-    type Value = bool;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a HAR `log` object with `entries`")
+impl<'a> Field<'a> for &'a Value {
+    fn get(&self, key: &str) -> Option<Self> {
+        Value::get(self, key)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "entries" {
-                map.next_value_seed(Entries {
-                    source: self.source,
-                    sink: &mut *self.sink,
-                    count: &mut *self.count,
-                })?;
-                found = true;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
+    fn text(&self) -> Option<Cow<'a, str>> {
+        self.as_str().map(Cow::Borrowed)
+    }
+    fn items(&self) -> Vec<Self> {
+        self.as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default()
+    }
+    fn unsigned(&self) -> Option<u64> {
+        self.as_u64()
+    }
+    fn signed(&self) -> Option<i64> {
+        self.as_i64()
     }
 }
 
-struct Entries<'a, 'b> {
-    source: &'a str,
-    sink: &'b mut dyn FnMut(Result<Exchange, String>),
-    count: &'b mut usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Entries<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of HAR entries")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(entry) = seq.next_element::<Value>()? {
-            *self.count += 1;
-            let source = format!("{} entry {}", self.source, *self.count);
-            (self.sink)(exchange(&entry, source.clone()).map_err(|e| format!("{source}: {e}")));
-        }
-        Ok(())
-    }
-}
-
-fn text<'a>(node: &'a Value, key: &str) -> Option<&'a str> {
-    node.get(key).and_then(Value::as_str)
+fn text<'a>(node: &impl Field<'a>, key: &str) -> Option<Cow<'a, str>> {
+    node.get(key)?.text()
 }
 
 /// A header's value; HTTP/2 captures name headers in lower case and add pseudo-headers
 /// (`:authority`, `:status`), which are never asked for here.
-fn header<'a>(node: &'a Value, name: &str) -> Option<&'a str> {
+fn header<'a>(node: &impl Field<'a>, name: &str) -> Option<Cow<'a, str>> {
     node.get("headers")?
-        .as_array()?
-        .iter()
+        .items()
+        .into_iter()
         .find(|h| text(h, "name").is_some_and(|n| n.eq_ignore_ascii_case(name)))
-        .and_then(|h| text(h, "value"))
+        .and_then(|h| text(&h, "value"))
 }
 
 /// Base64 as HAR exporters write it: padded or not, line-wrapped or not, in the standard
@@ -178,16 +152,16 @@ enum Body {
 
 /// The bytes of a `postData` or `content` object's `text` (base64 when `encoding` says
 /// so), or of `postData.params` when `text` is absent (as some exporters write forms).
-fn stored(node: &Value) -> Result<Option<Vec<u8>>, String> {
+fn stored<'a>(node: &impl Field<'a>) -> Result<Option<Vec<u8>>, String> {
     if let Some(content) = text(node, "text") {
         return match text(node, "encoding") {
-            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => decode_base64(content)
+            Some(encoding) if encoding.eq_ignore_ascii_case("base64") => decode_base64(&content)
                 .map(Some)
                 .ok_or_else(|| "a body marked base64 is not base64".to_string()),
-            _ => Ok(Some(content.as_bytes().to_vec())),
+            _ => Ok(Some(content.into_owned().into_bytes())),
         };
     }
-    let Some(params) = node.get("params").and_then(Value::as_array) else {
+    let Some(params) = node.get("params").map(|p| p.items()) else {
         return Ok(None);
     };
     if params.is_empty() {
@@ -198,8 +172,8 @@ fn stored(node: &Value) -> Result<Option<Vec<u8>>, String> {
         .map(|p| {
             format!(
                 "{}={}",
-                form_encode(text(p, "name").unwrap_or_default()),
-                form_encode(text(p, "value").unwrap_or_default())
+                form_encode(&text(p, "name").unwrap_or_default()),
+                form_encode(&text(p, "value").unwrap_or_default())
             )
         })
         .collect::<Vec<_>>()
@@ -222,7 +196,7 @@ fn form_encode(text: &str) -> String {
 }
 
 /// Why a HAR holds no text for a body that was there.
-fn not_saved(node: &Value, field: &str) -> String {
+fn not_saved<'a>(node: &impl Field<'a>, field: &str) -> String {
     let mut why = format!(
         "not captured: the HAR entry has no `{field}` (the exporter did not save the body)"
     );
@@ -286,8 +260,8 @@ fn decoded(bytes: Vec<u8>, content_encoding: Option<&str>) -> Body {
 
 /// Whether a response's sizes announce a body (HAR `content.size`, `bodySize`, or a
 /// `Content-Length` header).
-fn announced(response: &Value, content: Option<&Value>) -> bool {
-    let positive = |v: Option<&Value>| v.and_then(Value::as_i64).is_some_and(|n| n > 0);
+fn announced<'a, F: Field<'a>>(response: &F, content: Option<&F>) -> bool {
+    let positive = |v: Option<F>| v.and_then(|v| v.signed()).is_some_and(|n| n > 0);
     positive(content.and_then(|c| c.get("size")))
         || positive(response.get("bodySize"))
         || header(response, "content-length")
@@ -304,26 +278,32 @@ fn split(body: Body) -> (Option<Vec<u8>>, Option<String>) {
     }
 }
 
-/// Converts one HAR entry into an exchange.
+/// Converts one HAR entry into an exchange named `source`.
 pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
+    exchange_of(entry, &source)
+}
+
+fn exchange_of<'a>(entry: impl Field<'a>, source: &str) -> Result<Exchange, String> {
     let request = entry.get("request").ok_or("no `request`")?;
-    let method = text(request, "method")
-        .or_else(|| header(request, ":method"))
+    let method = text(&request, "method")
+        .or_else(|| header(&request, ":method"))
         .ok_or("no `request.method`")?
         .to_ascii_uppercase();
-    let url = text(request, "url").ok_or("no `request.url`")?.to_string();
+    let url = text(&request, "url")
+        .ok_or("no `request.url`")?
+        .into_owned();
     let (_, query) = split_url(&url);
     let post = request.get("postData");
-    let request_content_type = header(request, "content-type")
-        .or_else(|| post.and_then(|p| text(p, "mimeType")))
+    let request_content_type = header(&request, "content-type")
+        .or_else(|| post.as_ref().and_then(|p| text(p, "mimeType")))
         .filter(|m| !m.is_empty())
-        .map(str::to_string);
+        .map(Cow::into_owned);
     let request_body = match post {
         None => Body::None,
-        Some(post) => match stored(post)? {
-            Some(bytes) => decoded(bytes, header(request, "content-encoding")),
-            None if text(post, "comment").is_some() => {
-                Body::Unavailable(not_saved(post, "postData.text"))
+        Some(post) => match stored(&post)? {
+            Some(bytes) => decoded(bytes, header(&request, "content-encoding").as_deref()),
+            None if text(&post, "comment").is_some() => {
+                Body::Unavailable(not_saved(&post, "postData.text"))
             }
             None => Body::None,
         },
@@ -331,20 +311,22 @@ pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
     let (request_body, request_body_unavailable) = split(request_body);
     let response = entry.get("response");
     let status = response
+        .as_ref()
         .and_then(|r| r.get("status"))
-        .and_then(Value::as_u64)
+        .and_then(|s| s.unsigned())
         .filter(|s| (100..600).contains(s));
-    let content = response.and_then(|r| r.get("content"));
+    let content = response.as_ref().and_then(|r| r.get("content"));
     let response_content_type = response
+        .as_ref()
         .and_then(|r| header(r, "content-type"))
-        .or_else(|| content.and_then(|c| text(c, "mimeType")))
+        .or_else(|| content.as_ref().and_then(|c| text(c, "mimeType")))
         .filter(|m| !m.is_empty() && *m != "x-unknown")
-        .map(str::to_string);
+        .map(Cow::into_owned);
     let response_body = match (response, content) {
-        (Some(response), Some(content)) if status.is_some() => match stored(content)? {
-            Some(bytes) => decoded(bytes, header(response, "content-encoding")),
-            None if announced(response, Some(content)) || text(content, "comment").is_some() => {
-                Body::Unavailable(not_saved(content, "content.text"))
+        (Some(response), Some(content)) if status.is_some() => match stored(&content)? {
+            Some(bytes) => decoded(bytes, header(&response, "content-encoding").as_deref()),
+            None if announced(&response, Some(&content)) || text(&content, "comment").is_some() => {
+                Body::Unavailable(not_saved(&content, "content.text"))
             }
             None => Body::None,
         },
@@ -352,7 +334,7 @@ pub fn exchange(entry: &Value, source: String) -> Result<Exchange, String> {
     };
     let (response_body, response_body_unavailable) = split(response_body);
     Ok(Exchange {
-        source,
+        source: source.to_string(),
         method,
         url,
         query,
@@ -426,6 +408,19 @@ mod tests {
             collect(r#"{"other": 1}"#).1.unwrap_err(),
             "not a HAR document: no `log.entries`"
         );
+    }
+
+    #[test]
+    fn an_entry_that_is_not_json_stops_nothing_else() {
+        let (found, result) = collect(
+            "{\"log\": {\"entries\": [\n  {\"request\": {\"method\": \"GET\" \"url\": \"/v3\"}},\n  {\"request\": {\"method\": \"GET\", \"url\": \"/v3\"}}]}}",
+        );
+        assert_eq!(result, Ok(2));
+        assert_eq!(
+            found[0].as_ref().unwrap_err(),
+            "t.har entry 1: not JSON: expected `,` or `}` at line 2 column 32"
+        );
+        assert_eq!(found[1].as_ref().unwrap().url, "/v3");
     }
 
     fn response_with(content: Value, encoding: Option<&str>) -> Exchange {
