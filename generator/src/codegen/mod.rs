@@ -52,22 +52,49 @@ pub struct Generated {
     pub api: Api,
 }
 
+/// What emits one generated Rust file from the IR.
+type Emitter = fn(&Api) -> TokenStream;
+
 /// Generates a crate from a spec, or explains why the spec cannot be generated from.
 pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics> {
     let (api, warnings) = lower::lower(spec);
-    let render = |tokens| render::rust_file(tokens, &options.source);
     let mut files = BTreeMap::new();
-    let rust = [
-        ("src/lib.rs", emit::lib()),
-        ("src/models.rs", emit::models(&api)),
-        ("src/operations.rs", emit::operations(&api)),
-        ("src/support.rs", emit::support()),
-        ("src/params.rs", params::generate(&api)),
-        ("src/client.rs", client::generate(&api)),
-        ("src/server.rs", server::generate(&api)),
+    let rust: [(&str, Emitter); 7] = [
+        ("src/lib.rs", |_| emit::lib()),
+        ("src/models.rs", emit::models),
+        ("src/operations.rs", emit::operations),
+        ("src/support.rs", |_| emit::support()),
+        ("src/params.rs", params::generate),
+        ("src/client.rs", client::generate),
+        ("src/server.rs", server::generate),
     ];
-    for (path, tokens) in rust {
-        let text = render(tokens).map_err(|message| {
+    // Each file is emitted and formatted on a thread of its own (token streams cannot
+    // cross threads; the IR can), so the cores share the work; the output is the same
+    // bytes whatever the order they finish in.
+    let rendered: Vec<(&str, Result<String, String>)> = std::thread::scope(|scope| {
+        let api = &api;
+        let running: Vec<_> = rust
+            .into_iter()
+            .map(|(path, emit)| {
+                let source = &options.source;
+                (
+                    path,
+                    scope.spawn(move || render::rust_file(emit(api), source)),
+                )
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|(path, thread)| {
+                let text = thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (path, text)
+            })
+            .collect()
+    });
+    for (path, text) in rendered {
+        let text = text.map_err(|message| {
             Diagnostics::one(&spec.name, "", None, format!("{path}: {message}"))
         })?;
         files.insert(path.to_string(), text);
