@@ -315,14 +315,8 @@ impl<R: Read> Scanner<R> {
                 return Err(format!("{INCOMPLETE}: EOF while parsing an object"));
             }
             each(self, key)?;
-            match self.peek()? {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(_) => return Err(self.error(INCOMPLETE, "`,` or `}`")),
-                None => return Err(format!("{INCOMPLETE}: EOF while parsing an object")),
+            if self.closed(b'}', "an object")? {
+                return Ok(());
             }
         }
     }
@@ -339,15 +333,26 @@ impl<R: Read> Scanner<R> {
                 return Err(format!("{INCOMPLETE}: EOF while parsing a list"));
             }
             each(self)?;
-            match self.peek()? {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(_) => return Err(self.error(INCOMPLETE, "`,` or `]`")),
-                None => return Err(format!("{INCOMPLETE}: EOF while parsing a list")),
+            if self.closed(b']', "a list")? {
+                return Ok(());
             }
+        }
+    }
+
+    /// After a member or an element: consumes the `,` (`false`) or the `close` that ends
+    /// the object or array (`true`).
+    fn closed(&mut self, close: u8, container: &str) -> Result<bool, String> {
+        match self.peek()? {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(byte) if byte == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Err(self.error(INCOMPLETE, &format!("`,` or `{}`", close as char))),
+            None => Err(format!("{INCOMPLETE}: EOF while parsing {container}")),
         }
     }
 }
