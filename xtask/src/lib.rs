@@ -11,6 +11,7 @@ mod bench_fake;
 mod bench_proxy;
 mod load;
 mod peers;
+mod peers_output;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

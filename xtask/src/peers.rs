@@ -1,6 +1,7 @@
 //! `cargo xtask bench --peers`: the peers measured in the same run as our numbers — ajv
 //! (npm) parsing and validating the same payloads against the same converted schemas, and
-//! cargo-progenitor (crates.io) generating code from nexus.json — installed under
+//! cargo-progenitor (crates.io) generating code from nexus.json, and `cargo check` of what
+//! each generator wrote (`peers_output`) — installed under
 //! `target/bench/peers` from their registries when node/npm and cargo are there.
 
 use std::io::Write;
@@ -54,6 +55,29 @@ pub fn run(
             theirs.as_secs_f64() / ours.as_secs_f64()
         )?,
         Err(why) => writeln!(io.stdout, "cargo-progenitor: not measured ({why:#})")?,
+    }
+    writeln!(
+        io.stdout,
+        "compiling what each wrote (dependencies built first; may take minutes the first time)"
+    )?;
+    let check = dir.join("check");
+    let outputs =
+        crate::peers_output::progenitor(&dir.join("progenitor-nexus"), &check.join("progenitor"))
+            .and_then(|theirs| {
+                crate::peers_output::ours(&dir.join("ours-nexus"), &check.join("ours"))
+                    .map(|ours| (ours, theirs))
+            });
+    match outputs {
+        Ok((ours, theirs)) => writeln!(
+            io.stdout,
+            "models + client of nexus.json: ours {} lines, `cargo check` {:.2} s; cargo-progenitor {} lines, {:.2} s: {:.2}x (medians of 3)",
+            ours.lines,
+            ours.check.as_secs_f64(),
+            theirs.lines,
+            theirs.check.as_secs_f64(),
+            theirs.check.as_secs_f64() / ours.check.as_secs_f64()
+        )?,
+        Err(why) => writeln!(io.stdout, "compiling the generated crates: not measured ({why:#})")?,
     }
     Ok(())
 }

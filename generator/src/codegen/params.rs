@@ -16,7 +16,12 @@ use crate::ir::*;
 pub fn generate(api: &Api) -> TokenStream {
     let support = support();
     let queries = api.operations.iter().filter_map(expand_query);
-    let conversions = api.models.values().map(|m| {
+    let parameter_models = parameter_models(api);
+    let conversions = api
+        .models
+        .values()
+        .filter(|m| parameter_models.contains(m.name.as_str()))
+        .map(|m| {
         let name = ident(&m.name);
         let name = quote!(super::models::#name);
         let (write, read) = match &m.kind {
@@ -64,6 +69,7 @@ pub fn generate(api: &Api) -> TokenStream {
             impl QueryValue for #name {
                 fn query_value(&self) -> String { #write }
             }
+            #[cfg(feature = "server")]
             impl FromQueryValue for #name {
                 fn from_query_value(text: &str) -> Result<Self, String> { #read }
             }
@@ -71,7 +77,7 @@ pub fn generate(api: &Api) -> TokenStream {
     });
     quote! {
         //! Query and header parameters of each operation: written by the client, read by
-        //! the server stub.
+        //! the server stub (the reading half is built with the `server` feature only).
 
         #support
 
@@ -79,6 +85,24 @@ pub fn generate(api: &Api) -> TokenStream {
 
         #( #conversions )*
     }
+}
+
+/// The models some parameter holds (itself, in a list or nullable): only
+/// they get query conversions, so a crate with hundreds of models does not type-check
+/// hundreds of trait impls nothing calls.
+fn parameter_models(api: &Api) -> std::collections::BTreeSet<&str> {
+    fn named(ty: &TypeRef) -> Option<&str> {
+        match ty {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::List(inner) | TypeRef::Nullable(inner) | TypeRef::Boxed(inner) => named(inner),
+            _ => None,
+        }
+    }
+    api.operations
+        .iter()
+        .flat_map(|o| &o.parameters)
+        .filter_map(|p| named(&p.ty))
+        .collect()
 }
 
 /// What an operation's parameter struct is called, if it has query or header parameters.
@@ -254,6 +278,7 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
 
             /// Reads a raw query string (without `?`). Unknown names and values that do not
             /// parse are refused, with a message naming them.
+            #[cfg(feature = "server")]
             pub fn parse(raw: &str) -> Result<Self, String> {
                 #parse_body
             }
@@ -323,6 +348,7 @@ fn support() -> TokenStream {
         }
 
         /// Splits a decoded list value as the Cloud Controller does (on `/,\s*/`).
+        #[cfg(feature = "server")]
         pub fn split_list(text: &str) -> impl Iterator<Item = &str> {
             text.split(',').enumerate().map(|(i, item)| {
                 if i == 0 { item } else { item.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']) }
@@ -330,6 +356,7 @@ fn support() -> TokenStream {
         }
 
         /// Decodes `%XX` escapes only (a list item after splitting: `+` stays `+`).
+        #[cfg(feature = "server")]
         pub fn unescape(text: &str) -> String {
             let bytes = text.as_bytes();
             let mut out = Vec::with_capacity(bytes.len());
@@ -357,11 +384,13 @@ fn support() -> TokenStream {
 
 
         /// Reads a parameter value from query text.
+        #[cfg(feature = "server")]
         pub trait FromQueryValue: Sized {
             /// The value, or why the text is not one.
             fn from_query_value(text: &str) -> Result<Self, String>;
         }
 
+        #[cfg(feature = "server")]
         macro_rules! parsed {
             ($($t:ty => $what:literal),*) => {$(
                 impl FromQueryValue for $t {
@@ -371,24 +400,30 @@ fn support() -> TokenStream {
                 }
             )*};
         }
+        #[cfg(feature = "server")]
         parsed!(i8 => "an integer", i16 => "an integer", i32 => "an integer", i64 => "an integer",
                 u8 => "an integer", u16 => "an integer", u32 => "an integer", u64 => "an integer",
                 bool => "true or false", serde_json::Number => "a number");
 
+        #[cfg(feature = "server")]
         impl FromQueryValue for String {
             fn from_query_value(text: &str) -> Result<Self, String> { Ok(text.to_string()) }
         }
+        #[cfg(feature = "server")]
         impl FromQueryValue for serde_json::Value {
             fn from_query_value(text: &str) -> Result<Self, String> { Ok(serde_json::Value::String(text.to_string())) }
         }
+        #[cfg(feature = "server")]
         impl FromQueryValue for super::support::DateTime {
             fn from_query_value(text: &str) -> Result<Self, String> { Ok(super::support::DateTime(text.to_string())) }
         }
+        #[cfg(feature = "server")]
         impl FromQueryValue for super::support::Uuid {
             fn from_query_value(text: &str) -> Result<Self, String> { Ok(super::support::Uuid(text.to_string())) }
         }
 
-        /// Decodes `%XX` escapes and `+` in a query component.
+        /// Decodes `%XX` escapes and `+` in a query component (the client reads
+        /// `X-Cf-Warnings` with it too).
         pub fn decode(text: &str) -> String {
             let bytes = text.as_bytes();
             let mut out = Vec::with_capacity(bytes.len());
