@@ -16,11 +16,13 @@
 #   EXAMPLES      examples per operation in the fuzzing phase (default: 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where `cargo build` puts the binaries (CARGO_TARGET_DIR when set).
+bin="${CARGO_TARGET_DIR:-target}/debug"
 schemathesis=${1:-schemathesis}
 examples=${2:-100}
 cargo build --quiet --package in-memory-cc
 work=$(mktemp -d)
-target/debug/in-memory-cc --listen 127.0.0.1:0 --token property-test > "$work/url" &
+"$bin"/in-memory-cc --listen 127.0.0.1:0 --token property-test > "$work/url" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 50); do
@@ -28,6 +30,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 base=$(head -n 1 "$work/url")
+[ -n "$base" ] || { echo "property.sh: the in-memory Cloud Controller did not start" >&2; exit 1; }
 echo "schemathesis against $base"
 export SCHEMATHESIS_HOOKS=property_hooks PYTHONPATH="$PWD/tests${PYTHONPATH:+:$PYTHONPATH}"
 export CAPI_PROPERTY_BASE="$base" CAPI_PROPERTY_TOKEN=property-test

@@ -10,6 +10,8 @@
 #   MITMDUMP  the mitmdump command (default: mitmdump on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where `cargo build` puts the binaries (CARGO_TARGET_DIR when set).
+bin="${CARGO_TARGET_DIR:-target}/debug"
 mitmdump=${1:-mitmdump}
 work=$(mktemp -d)
 server=""
@@ -43,7 +45,7 @@ free_port() {
 cargo build --quiet --package in-memory-cc --package capi-contract
 proxy_port=$(free_port)
 public="http://127.0.0.1:$proxy_port"
-target/debug/in-memory-cc --listen 127.0.0.1:0 --external-url "$public" > "$work/cc.log" 2>&1 &
+"$bin"/in-memory-cc --listen 127.0.0.1:0 --external-url "$public" > "$work/cc.log" 2>&1 &
 server=$!
 wait_for "$work/cc.log" '^http://'
 upstream=$(head -n 1 "$work/cc.log")
@@ -70,7 +72,7 @@ proxy=""
 [ -s "$work/capture.har" ] || fail "mitmdump wrote no HAR"
 
 set +e
-target/debug/capi-contract validate --format json "$work/capture.har" > "$work/report.json"
+"$bin"/capi-contract validate --format json "$work/capture.har" > "$work/report.json"
 code=$?
 set -e
 python3 - "$work/report.json" "$code" <<'PY' || fail "see above"

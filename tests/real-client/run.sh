@@ -12,6 +12,8 @@
 # Usage: tests/real-client/run.sh [--through-proxy] [VENV]   (default venv: target/real-client-venv)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Where `cargo build` puts the binaries (CARGO_TARGET_DIR when set).
+bin="${CARGO_TARGET_DIR:-target}/debug"
 through_proxy=
 if [ "${1:-}" = --through-proxy ]; then through_proxy=1; shift; fi
 venv=${1:-target/real-client-venv}
@@ -21,7 +23,7 @@ cargo build --quiet --package in-memory-cc --package capi-contract
 log=$(mktemp)
 har=target/real-client.har
 token=real-client-token
-target/debug/in-memory-cc --listen 127.0.0.1:0 --token "$token" > "$log" &
+"$bin"/in-memory-cc --listen 127.0.0.1:0 --token "$token" > "$log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do
@@ -34,7 +36,7 @@ if [ -n "$through_proxy" ]; then
   proxy_log=$(mktemp)
   proxy_har=target/real-client-proxy.har
   proxy_report=target/real-client-proxy-report.json
-  target/debug/capi-contract proxy --upstream "$upstream" --listen 127.0.0.1:0 --strict \
+  "$bin"/capi-contract proxy --upstream "$upstream" --listen 127.0.0.1:0 --strict \
     --har "$proxy_har" --report "$proxy_report" --format json 2> "$proxy_log" &
   proxy=$!
   trap 'kill $server $proxy 2>/dev/null || true; rm -f "$log" "$proxy_log"' EXIT
@@ -67,7 +69,7 @@ PY
 echo "cloudfoundry-client $("$venv/bin/pip" show cloudfoundry-client | sed -n 's/^Version: //p') against $base"
 "$venv/bin/python" tests/real-client/real_client.py "$base" "$token" "$har"
 echo "validate --strict $har"
-target/debug/capi-contract validate --strict --format json "$har" > target/real-client-report.json || true
+"$bin"/capi-contract validate --strict --format json "$har" > target/real-client-report.json || true
 expect_one_finding target/real-client-report.json
 kill -0 $server 2>/dev/null || { echo "the in-memory Cloud Controller died" >&2; exit 1; }
 if [ -n "$through_proxy" ]; then
@@ -79,7 +81,7 @@ if [ -n "$through_proxy" ]; then
   [ "$status" -eq 1 ] || { echo "the proxy exited with $status: see $proxy_report" >&2; exit 1; }
   expect_one_finding "$proxy_report"
   echo "validate --strict $proxy_har (the proxy's own HAR)"
-  target/debug/capi-contract validate --strict --format json "$proxy_har" > target/real-client-proxy-validate.json || true
+  "$bin"/capi-contract validate --strict --format json "$proxy_har" > target/real-client-proxy-validate.json || true
   expect_one_finding target/real-client-proxy-validate.json
   # Every exchange the client made went through the proxy: links it followed (the
   # root's, pagination's, each resource's) pointed at the proxy, not the upstream.
