@@ -510,8 +510,7 @@ fn time_pipeline(name: &str, text: &str) -> anyhow::Result<(Stages, usize)> {
     Ok((stages, lines))
 }
 
-/// Median of three `cargo check` runs of the generated crate after touching its sources,
-/// with dependencies built by a first, untimed run.
+/// `cargo check` of the crate generated from `name` (`compile_cost::check_time`).
 fn compile_time(scratch: &Path, name: &str, text: &str) -> anyhow::Result<f64> {
     let stem = name.split('.').next().unwrap_or(name).to_string();
     let dir: PathBuf = scratch.join(&stem);
@@ -526,30 +525,9 @@ fn compile_time(scratch: &Path, name: &str, text: &str) -> anyhow::Result<f64> {
     for (relative, contents) in &generated.files {
         capi_contract::codegen::ensure_file_contents(&dir.join(relative), contents, false)?;
     }
-    let check = || -> anyhow::Result<Duration> {
-        let start = Instant::now();
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["check", "--quiet", "--offline"])
-            .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", scratch.join("target"))
-            .env("CARGO_INCREMENTAL", "0")
-            .status()
-            .context("cannot run cargo")?;
-        if !status.success() {
-            bail!("cargo check failed for the crate generated from {name}");
-        }
-        Ok(start.elapsed())
-    };
-    check()?;
-    let mut runs = Vec::new();
-    for _ in 0..3 {
-        let lib = dir.join("src/lib.rs");
-        let contents = std::fs::read_to_string(&lib)?;
-        std::fs::write(&lib, contents)?;
-        runs.push(check()?);
-    }
-    runs.sort();
-    Ok(runs[1].as_secs_f64())
+    let time = crate::compile_cost::check_time(&dir, &scratch.join("target"), &["--offline"])
+        .with_context(|| format!("cargo check failed for the crate generated from {name}"))?;
+    Ok(time.as_secs_f64())
 }
 
 /// `diff` on two documents: loading both, comparing (wire walk and both lowerings), and

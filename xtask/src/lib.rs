@@ -9,9 +9,9 @@ mod bench;
 mod bench_diff;
 mod bench_fake;
 mod bench_proxy;
+mod compile_cost;
 mod load;
 mod peers;
-mod peers_output;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! `cargo xtask bench --peers`: the peers measured in the same run as our numbers — ajv
 //! (npm) parsing and validating the same payloads against the same converted schemas, and
 //! cargo-progenitor (crates.io) generating code from nexus.json, and `cargo check` of what
-//! each generator wrote (`peers_output`) — installed under
+//! each generator wrote (`compile_cost`) — installed under
 //! `target/bench/peers` from their registries when node/npm and cargo are there.
 
 use std::io::Write;
@@ -62,9 +62,9 @@ pub fn run(
     )?;
     let check = dir.join("check");
     let outputs =
-        crate::peers_output::progenitor(&dir.join("progenitor-nexus"), &check.join("progenitor"))
+        crate::compile_cost::progenitor(&dir.join("progenitor-nexus"), &check.join("progenitor"))
             .and_then(|theirs| {
-                crate::peers_output::ours(&dir.join("ours-nexus"), &check.join("ours"))
+                crate::compile_cost::ours(&dir.join("ours-nexus"), &check.join("ours"))
                     .map(|ours| (ours, theirs))
             });
     match outputs {

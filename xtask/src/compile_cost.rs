@@ -1,6 +1,7 @@
-//! What the code each generator writes for nexus.json costs the user who builds it: the
-//! lines of models + client, and `cargo check` of that crate once its dependencies are
-//! built (ours with `--features client`; progenitor's crate is models + client only).
+//! What a generated crate costs the user who builds it: `cargo check` of the crate once
+//! its dependencies are built (`check_time`, for the codegen section and the peers), and,
+//! for `--peers`, the lines of models + client that ours and progenitor's write for
+//! nexus.json (ours with `--features client`; progenitor's crate is models + client only).
 
 use std::path::Path;
 use std::process::Command;
@@ -27,7 +28,7 @@ pub fn ours(krate: &Path, check_target: &Path) -> anyhow::Result<Output> {
     }
     Ok(Output {
         lines,
-        check: check(krate, check_target, &["--features", "client"])?,
+        check: check_time(krate, check_target, &["--features", "client"])?,
     })
 }
 
@@ -41,7 +42,7 @@ pub fn progenitor(krate: &Path, check_target: &Path) -> anyhow::Result<Output> {
     }
     Ok(Output {
         lines: line_count(&krate.join("src/lib.rs"))?,
-        check: check(krate, check_target, &[])?,
+        check: check_time(krate, check_target, &[])?,
     })
 }
 
@@ -51,16 +52,19 @@ fn line_count(path: &Path) -> anyhow::Result<usize> {
     Ok(text.lines().count())
 }
 
-/// Builds the dependencies once, then times three checks of the crate itself.
-fn check(krate: &Path, target: &Path, features: &[&str]) -> anyhow::Result<Duration> {
+/// Median of three `cargo check` runs of the crate in `krate` (extra `args`, target dir
+/// `target`, not incremental) after touching its `src/lib.rs`, with its dependencies
+/// built by a first, untimed run.
+pub fn check_time(krate: &Path, target: &Path, args: &[&str]) -> anyhow::Result<Duration> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let run = || -> anyhow::Result<Duration> {
         let start = Instant::now();
         let output = Command::new(&cargo)
             .args(["check", "--quiet"])
-            .args(features)
+            .args(args)
             .current_dir(krate)
             .env("CARGO_TARGET_DIR", target)
+            .env("CARGO_INCREMENTAL", "0")
             .output()
             .context("cannot run cargo check")?;
         if !output.status.success() {
