@@ -115,8 +115,7 @@ fn broken_documents_get_diagnostics_with_pointers() {
 
 #[test]
 fn codegen_command_reports_problems_and_exits_2() {
-    let dir = std::env::temp_dir().join(format!("capi-codegen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::empty_scratch_dir("capi-codegen");
     let spec = dir.join("broken.yaml");
     std::fs::write(&spec, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents: {schemas: {A: {$ref: '#/nope'}}}\n").unwrap();
     let out = dir.join("out");
@@ -142,7 +141,7 @@ fn codegen_command_reports_problems_and_exits_2() {
 
 #[test]
 fn check_mode_reports_stale_output_with_a_diff_and_changes_nothing() {
-    let dir = std::env::temp_dir().join(format!("capi-codegen-check-{}", std::process::id()));
+    let dir = support::empty_scratch_dir("capi-codegen-check");
     let spec = support::root().join("tests/golden/tristate.yaml");
     let (spec, out) = (spec.to_str().unwrap(), dir.join("crate"));
     let out = out.to_str().unwrap();

@@ -22,6 +22,15 @@ pub fn shared() -> PathBuf {
     root().parent().unwrap().join("shared")
 }
 
+/// An empty directory of the system's temp dir for one test of this process: whatever
+/// an earlier process with the same id left there is removed first.
+pub fn empty_scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// The project's spec.
 pub fn spec() -> Spec {
     let path = root().join("spec/capi.yaml");
