@@ -311,6 +311,779 @@ fn empty(status: u16, location: Option<String>) -> axum::response::Response {
     }
     response
 }
+/// Splits a decoded list value as the Cloud Controller does (on `/,\s*/`).
+pub fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',')
+        .enumerate()
+        .map(|(i, item)| {
+            if i == 0 {
+                item
+            } else {
+                item.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c'])
+            }
+        })
+}
+/// Decodes `%XX` escapes only (a list item after splitting: `+` stays `+`).
+pub fn unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).and_then(|b| hex(*b)),
+            bytes.get(i + 2).and_then(|b| hex(*b)),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+/// Reads a parameter value from query text.
+pub trait FromQueryValue: Sized {
+    /// The value, or why the text is not one.
+    fn from_query_value(text: &str) -> Result<Self, String>;
+}
+macro_rules! parsed {
+    ($($t:ty => $what:literal),*) => {
+        $(impl FromQueryValue for $t { fn from_query_value(text : & str) -> Result <
+        Self, String > { text.parse().map_err(| _ | format!("'{text}' is not {}", $what))
+        } })*
+    };
+}
+parsed!(
+    i8 => "an integer", i16 => "an integer", i32 => "an integer", i64 => "an integer", u8
+    => "an integer", u16 => "an integer", u32 => "an integer", u64 => "an integer", bool
+    => "true or false", serde_json::Number => "a number"
+);
+impl FromQueryValue for String {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+}
+impl FromQueryValue for serde_json::Value {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        Ok(serde_json::Value::String(text.to_string()))
+    }
+}
+impl FromQueryValue for super::support::DateTime {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        Ok(super::support::DateTime(text.to_string()))
+    }
+}
+impl FromQueryValue for super::support::Uuid {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        Ok(super::support::Uuid(text.to_string()))
+    }
+}
+impl ListProcessesQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
+                }
+                "types" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
+                }
+                "app_guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.app_guids = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "app_guids"))?,
+                    );
+                }
+                "space_guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.space_guids = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "space_guids"))?,
+                    );
+                }
+                "organization_guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.organization_guids = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "organization_guids"))?,
+                    );
+                }
+                "page" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "page"))?;
+                    query.page = Some(parsed);
+                }
+                "per_page" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "per_page"))?;
+                    query.per_page = Some(parsed);
+                }
+                "order_by" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "order_by"))?;
+                    query.order_by = Some(parsed);
+                }
+                "label_selector" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "label_selector"))?;
+                    query.label_selector = Some(parsed);
+                }
+                "embed" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
+                }
+                "created_ats" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.created_ats = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "created_ats"))?,
+                    );
+                }
+                "created_ats[lt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[lt]"))?;
+                    query.created_ats_lt = Some(parsed);
+                }
+                "created_ats[lte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[lte]"))?;
+                    query.created_ats_lte = Some(parsed);
+                }
+                "created_ats[gt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[gt]"))?;
+                    query.created_ats_gt = Some(parsed);
+                }
+                "created_ats[gte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[gte]"))?;
+                    query.created_ats_gte = Some(parsed);
+                }
+                "updated_ats" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.updated_ats = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "updated_ats"))?,
+                    );
+                }
+                "updated_ats[lt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[lt]"))?;
+                    query.updated_ats_lt = Some(parsed);
+                }
+                "updated_ats[lte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[lte]"))?;
+                    query.updated_ats_lte = Some(parsed);
+                }
+                "updated_ats[gt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[gt]"))?;
+                    query.updated_ats_gt = Some(parsed);
+                }
+                "updated_ats[gte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[gte]"))?;
+                    query.updated_ats_gte = Some(parsed);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "),
+                    "'guids', 'types', 'app_guids', 'space_guids', 'organization_guids', 'page', 'per_page', 'order_by', 'label_selector', 'embed', 'created_ats', 'created_ats[lt]', 'created_ats[lte]', 'created_ats[gt]', 'created_ats[gte]', 'updated_ats', 'updated_ats[lt]', 'updated_ats[lte]', 'updated_ats[gt]', 'updated_ats[gte]'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl GetProcessQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "embed" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "), "'embed'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl ListAppProcessesQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
+                }
+                "types" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.types = Some(parsed.map_err(|e| format!("{}: {e}", "types"))?);
+                }
+                "page" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "page"))?;
+                    query.page = Some(parsed);
+                }
+                "per_page" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "per_page"))?;
+                    query.per_page = Some(parsed);
+                }
+                "order_by" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "order_by"))?;
+                    query.order_by = Some(parsed);
+                }
+                "label_selector" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "label_selector"))?;
+                    query.label_selector = Some(parsed);
+                }
+                "embed" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
+                }
+                "created_ats" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.created_ats = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "created_ats"))?,
+                    );
+                }
+                "created_ats[lt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[lt]"))?;
+                    query.created_ats_lt = Some(parsed);
+                }
+                "created_ats[lte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[lte]"))?;
+                    query.created_ats_lte = Some(parsed);
+                }
+                "created_ats[gt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[gt]"))?;
+                    query.created_ats_gt = Some(parsed);
+                }
+                "created_ats[gte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[gte]"))?;
+                    query.created_ats_gte = Some(parsed);
+                }
+                "updated_ats" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.updated_ats = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "updated_ats"))?,
+                    );
+                }
+                "updated_ats[lt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[lt]"))?;
+                    query.updated_ats_lt = Some(parsed);
+                }
+                "updated_ats[lte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[lte]"))?;
+                    query.updated_ats_lte = Some(parsed);
+                }
+                "updated_ats[gt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[gt]"))?;
+                    query.updated_ats_gt = Some(parsed);
+                }
+                "updated_ats[gte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[gte]"))?;
+                    query.updated_ats_gte = Some(parsed);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "),
+                    "'guids', 'types', 'page', 'per_page', 'order_by', 'label_selector', 'embed', 'created_ats', 'created_ats[lt]', 'created_ats[lte]', 'created_ats[gt]', 'created_ats[gte]', 'updated_ats', 'updated_ats[lt]', 'updated_ats[lte]', 'updated_ats[gt]', 'updated_ats[gte]'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl GetAppProcessQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "embed" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.embed = Some(parsed.map_err(|e| format!("{}: {e}", "embed"))?);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "), "'embed'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl ListAppsQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.guids = Some(parsed.map_err(|e| format!("{}: {e}", "guids"))?);
+                }
+                "names" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.names = Some(parsed.map_err(|e| format!("{}: {e}", "names"))?);
+                }
+                "space_guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.space_guids = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "space_guids"))?,
+                    );
+                }
+                "organization_guids" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.organization_guids = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "organization_guids"))?,
+                    );
+                }
+                "stacks" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.stacks = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "stacks"))?,
+                    );
+                }
+                "page" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "page"))?;
+                    query.page = Some(parsed);
+                }
+                "per_page" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "per_page"))?;
+                    query.per_page = Some(parsed);
+                }
+                "order_by" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "order_by"))?;
+                    query.order_by = Some(parsed);
+                }
+                "label_selector" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "label_selector"))?;
+                    query.label_selector = Some(parsed);
+                }
+                "lifecycle_type" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "lifecycle_type"))?;
+                    query.lifecycle_type = Some(parsed);
+                }
+                "include" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.include = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "include"))?,
+                    );
+                }
+                "created_ats" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.created_ats = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "created_ats"))?,
+                    );
+                }
+                "created_ats[lt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[lt]"))?;
+                    query.created_ats_lt = Some(parsed);
+                }
+                "created_ats[lte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[lte]"))?;
+                    query.created_ats_lte = Some(parsed);
+                }
+                "created_ats[gt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[gt]"))?;
+                    query.created_ats_gt = Some(parsed);
+                }
+                "created_ats[gte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "created_ats[gte]"))?;
+                    query.created_ats_gte = Some(parsed);
+                }
+                "updated_ats" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.updated_ats = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "updated_ats"))?,
+                    );
+                }
+                "updated_ats[lt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[lt]"))?;
+                    query.updated_ats_lt = Some(parsed);
+                }
+                "updated_ats[lte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[lte]"))?;
+                    query.updated_ats_lte = Some(parsed);
+                }
+                "updated_ats[gt]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[gt]"))?;
+                    query.updated_ats_gt = Some(parsed);
+                }
+                "updated_ats[gte]" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "updated_ats[gte]"))?;
+                    query.updated_ats_gte = Some(parsed);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "),
+                    "'guids', 'names', 'space_guids', 'organization_guids', 'stacks', 'page', 'per_page', 'order_by', 'label_selector', 'lifecycle_type', 'include', 'created_ats', 'created_ats[lt]', 'created_ats[lte]', 'created_ats[gt]', 'created_ats[gte]', 'updated_ats', 'updated_ats[lt]', 'updated_ats[lte]', 'updated_ats[gt]', 'updated_ats[gte]'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl GetAppQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "include" => {
+                    let decoded = decode(value);
+                    let parsed: Result<Vec<_>, String> = split_list(&decoded)
+                        .map(|v| FromQueryValue::from_query_value(&unescape(v)))
+                        .collect();
+                    query.include = Some(
+                        parsed.map_err(|e| format!("{}: {e}", "include"))?,
+                    );
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "), "'include'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl V2CreateAppQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "async" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "async"))?;
+                    query.r#async = Some(parsed);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "), "'async'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl V2GetAppQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "inline-relations-depth" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "inline-relations-depth"))?;
+                    query.inline_relations_depth = Some(parsed);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "), "'inline-relations-depth'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl V2UpdateAppQuery {
+    /// Reads a raw query string (without `?`). Unknown names and values that do not
+    /// parse are refused, with a message naming them.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut query = Self::default();
+        let mut unknown = Vec::new();
+        for pair in raw.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(name);
+            match name.as_str() {
+                "async" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "async"))?;
+                    query.r#async = Some(parsed);
+                }
+                "inline-relations-depth" => {
+                    let parsed = FromQueryValue::from_query_value(&decode(value))
+                        .map_err(|e| format!("{}: {e}", "inline-relations-depth"))?;
+                    query.inline_relations_depth = Some(parsed);
+                }
+                _ => unknown.push(format!("'{name}'")),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(
+                format!(
+                    "Unknown query parameter(s): {}. Valid parameters are: {}", unknown
+                    .join(", "), "'async', 'inline-relations-depth'"
+                ),
+            );
+        }
+        Ok(query)
+    }
+}
+impl FromQueryValue for super::models::AppIncludeItem {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        match text {
+            "space" => Ok(super::models::AppIncludeItem::Space),
+            "space.organization" => Ok(super::models::AppIncludeItem::SpaceOrganization),
+            "org" => Ok(super::models::AppIncludeItem::Org),
+            other => {
+                Err(
+                    format!(
+                        "'{other}' is not one of {}", "space, space.organization, org"
+                    ),
+                )
+            }
+        }
+    }
+}
+impl FromQueryValue for super::models::AppOrderBy {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        match text {
+            "created_at" => Ok(super::models::AppOrderBy::CreatedAt),
+            "-created_at" => Ok(super::models::AppOrderBy::CreatedAtDesc),
+            "+created_at" => Ok(super::models::AppOrderBy::CreatedAtAsc),
+            "updated_at" => Ok(super::models::AppOrderBy::UpdatedAt),
+            "-updated_at" => Ok(super::models::AppOrderBy::UpdatedAtDesc),
+            "+updated_at" => Ok(super::models::AppOrderBy::UpdatedAtAsc),
+            "name" => Ok(super::models::AppOrderBy::Name),
+            "-name" => Ok(super::models::AppOrderBy::NameDesc),
+            "+name" => Ok(super::models::AppOrderBy::NameAsc),
+            "state" => Ok(super::models::AppOrderBy::State),
+            "-state" => Ok(super::models::AppOrderBy::StateDesc),
+            "+state" => Ok(super::models::AppOrderBy::StateAsc),
+            other => {
+                Err(
+                    format!(
+                        "'{other}' is not one of {}",
+                        "created_at, -created_at, +created_at, updated_at, -updated_at, +updated_at, name, -name, +name, state, -state, +state"
+                    ),
+                )
+            }
+        }
+    }
+}
+impl FromQueryValue for super::models::LifecycleType {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        match super::models::LifecycleType::from(text.to_string()) {
+            super::models::LifecycleType::Unknown(other) => {
+                Err(format!("'{other}' is not one of {}", "buildpack, cnb, docker"))
+            }
+            known => Ok(known),
+        }
+    }
+}
+impl FromQueryValue for super::models::ProcessEmbedItem {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        match text {
+            "process_instances" => Ok(super::models::ProcessEmbedItem::ProcessInstances),
+            other => Err(format!("'{other}' is not one of {}", "process_instances")),
+        }
+    }
+}
+impl FromQueryValue for super::models::ProcessOrderBy {
+    fn from_query_value(text: &str) -> Result<Self, String> {
+        match text {
+            "created_at" => Ok(super::models::ProcessOrderBy::CreatedAt),
+            "-created_at" => Ok(super::models::ProcessOrderBy::CreatedAtDesc),
+            "+created_at" => Ok(super::models::ProcessOrderBy::CreatedAtAsc),
+            "updated_at" => Ok(super::models::ProcessOrderBy::UpdatedAt),
+            "-updated_at" => Ok(super::models::ProcessOrderBy::UpdatedAtDesc),
+            "+updated_at" => Ok(super::models::ProcessOrderBy::UpdatedAtAsc),
+            other => {
+                Err(
+                    format!(
+                        "'{other}' is not one of {}",
+                        "created_at, -created_at, +created_at, updated_at, -updated_at, +updated_at"
+                    ),
+                )
+            }
+        }
+    }
+}
 /// Value rules of request bodies and parameters that their types cannot express.
 pub trait Check {
     /// Adds a problem (naming the field) for every rule `self` breaks.

@@ -9,8 +9,12 @@ fn main() {
     let text = std::fs::read_to_string(&spec_path).expect("spec/capi.yaml is readable");
     let spec =
         capi_generator::Spec::from_text("spec/capi.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
-    let code = capi_generator::codegen::generate_single_file(&spec, "spec/capi.yaml")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let code = capi_generator::codegen::generate_single_file(
+        &spec,
+        "spec/capi.yaml",
+        capi_generator::codegen::Parts::MODELS,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     std::fs::write(out.join("capi.rs"), code.text).expect("OUT_DIR is writable");
 }

@@ -29,8 +29,12 @@ fn main() {
             .replace(['-', '.'], "_");
         let text = std::fs::read_to_string(&path).expect("a readable spec");
         let spec = capi_generator::Spec::from_text(&name, &text).unwrap_or_else(|e| panic!("{e}"));
-        let code = capi_generator::codegen::generate_single_file(&spec, &name)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let code = capi_generator::codegen::generate_single_file(
+            &spec,
+            &name,
+            capi_generator::codegen::Parts::ALL,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let file = out.join(format!("{module}.rs"));
         std::fs::write(&file, code.text).expect("OUT_DIR is writable");
         writeln!(

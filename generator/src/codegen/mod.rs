@@ -13,6 +13,7 @@ pub mod emit;
 pub mod lower;
 pub mod naming;
 pub mod params;
+pub mod query_read;
 pub mod readme;
 pub mod render;
 pub mod server;
@@ -125,25 +126,55 @@ pub fn generate(spec: &Spec, options: &Options) -> Result<Generated, Diagnostics
 }
 
 /// Generates the code as one file of inline modules, for a build script to write into
-/// `OUT_DIR` and `include!`:
+/// `OUT_DIR` and `include!`. `parts` says whether the client and the server stub are
+/// written too; they carry no `cfg` of their own, so the including crate declares no
+/// features, only the dependencies of the parts it asked for (`reqwest` for the
+/// client; `axum`, `tokio`, `fancy-regex` and `http-body-util` for the server):
 ///
 /// ```text
 /// // build.rs
 /// let spec = capi_generator::Spec::from_text("api.yaml", &std::fs::read_to_string("api.yaml")?)?;
-/// let code = capi_generator::codegen::generate_single_file(&spec, "api.yaml")?;
+/// let code = capi_generator::codegen::generate_single_file(&spec, "api.yaml", Parts::MODELS)?;
 /// std::fs::write(std::path::Path::new(&std::env::var("OUT_DIR")?).join("api.rs"), code.text)?;
 /// // src/lib.rs
 /// pub mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
 /// ```
-pub fn generate_single_file(spec: &Spec, source: &str) -> Result<SingleFile, Diagnostics> {
+pub fn generate_single_file(
+    spec: &Spec,
+    source: &str,
+    parts: Parts,
+) -> Result<SingleFile, Diagnostics> {
     let (api, warnings) = lower::lower(spec);
-    let text = render::rust_file(single_file(&api), source)
+    let text = render::rust_file(single_file(&api, parts), source)
         .map_err(|message| Diagnostics::one(&spec.name, "", None, message))?;
     Ok(SingleFile {
         text,
         warnings,
         api,
     })
+}
+
+/// What [`generate_single_file`] writes beside the models, operations and parameters,
+/// which it always writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The `client` module (on `reqwest`).
+    pub client: bool,
+    /// The `server` module (on `axum`).
+    pub server: bool,
+}
+
+impl Parts {
+    /// The models, operations and parameters only.
+    pub const MODELS: Parts = Parts {
+        client: false,
+        server: false,
+    };
+    /// Everything: the client and the server stub too.
+    pub const ALL: Parts = Parts {
+        client: true,
+        server: true,
+    };
 }
 
 /// Generated code in one file.
@@ -157,25 +188,29 @@ pub struct SingleFile {
     pub api: Api,
 }
 
-/// Everything in one file of inline modules, for `include!` from a build script: no
-/// inner attributes at the top, and paths between the modules are relative (`super::`),
-/// so the file can be included into any module of the user's crate.
-fn single_file(api: &Api) -> TokenStream {
+/// Everything asked for in one file of inline modules, for `include!` from a build
+/// script: no inner attributes at the top, and paths between the modules are relative
+/// (`super::`), so the file can be included into any module of the user's crate.
+fn single_file(api: &Api, parts: Parts) -> TokenStream {
     let models = emit::models(api);
     let operations = emit::operations(api);
     let support = emit::support();
-    let client = client::generate(api);
     let params = params::generate(api);
-    let server = server::generate(api);
+    let client = parts.client.then(|| {
+        let client = client::generate(api);
+        quote!(pub mod client { #client })
+    });
+    let server = parts.server.then(|| {
+        let server = server::generate(api);
+        quote!(pub mod server { #server })
+    });
     quote! {
         pub mod models { #models }
         pub mod operations { #operations }
         pub mod support { #support }
         pub mod params { #params }
-        #[cfg(feature = "client")]
-        pub mod client { #client }
-        #[cfg(feature = "server")]
-        pub mod server { #server }
+        #client
+        #server
         pub use models::*;
         pub use support::{DateTime, Tristate, Uuid};
     }

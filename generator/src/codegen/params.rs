@@ -1,9 +1,9 @@
 //! Emitting the `params` module: a struct per operation holding its query and header
-//! parameters, written (`pairs`) and read (`parse`) exactly as the Cloud Controller does:
-//! comma-delimited lists read by decoding the query, then splitting on commas, then
+//! parameters, and their writing (`pairs`) exactly as the Cloud Controller reads them:
+//! comma-delimited lists are read by decoding the query, then splitting on commas, then
 //! unescaping each item (so a comma inside a value travels as `%252C`), `created_ats[gt]`
-//! names.
-//! The client writes them; the server stub reads them.
+//! names. The client writes them; reading them back is the server stub's
+//! ([`super::query_read`]), so a models-and-client build compiles no reader.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -22,62 +22,23 @@ pub fn generate(api: &Api) -> TokenStream {
         .values()
         .filter(|m| parameter_models.contains(m.name.as_str()))
         .map(|m| {
-        let name = ident(&m.name);
-        let name = quote!(super::models::#name);
-        let (write, read) = match &m.kind {
-            // A request may only send the values the spec lists, open enum or not.
-            ModelKind::Enum { open: true, variants } => {
-                let expected = variants.iter().map(|v| v.wire_name.as_str()).collect::<Vec<_>>().join(", ");
-                let read = quote! {
-                    match #name::from(text.to_string()) {
-                        #name::Unknown(other) => Err(format!("'{other}' is not one of {}", #expected)),
-                        known => Ok(known),
-                    }
-                };
-                (quote!(self.as_str().to_string()), read)
-            }
-            ModelKind::Enum {
-                variants,
-                open: false,
-            } => {
-                let wires = variants.iter().map(|v| v.wire_name.as_str());
-                let names = variants.iter().map(|v| ident(&v.name));
-                let expected = variants
-                    .iter()
-                    .map(|v| v.wire_name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let read = quote! {
-                    match text {
-                        #( #wires => Ok(#name::#names), )*
-                        other => Err(format!("'{other}' is not one of {}", #expected)),
-                    }
-                };
-                (quote!(self.as_str().to_string()), read)
-            }
-            _ => (
-                quote!(serde_json::to_value(self)
+            let name = ident(&m.name);
+            let name = quote!(super::models::#name);
+            let write = match &m.kind {
+                ModelKind::Enum { .. } => quote!(self.as_str().to_string()),
+                _ => quote!(serde_json::to_value(self)
                     .map(|v| v.query_value())
                     .unwrap_or_default()),
-                quote!(
-                    serde_json::from_value(serde_json::Value::String(text.to_string()))
-                        .map_err(|e| e.to_string())
-                ),
-            ),
-        };
-        quote! {
-            impl QueryValue for #name {
-                fn query_value(&self) -> String { #write }
+            };
+            quote! {
+                impl QueryValue for #name {
+                    fn query_value(&self) -> String { #write }
+                }
             }
-            #[cfg(feature = "server")]
-            impl FromQueryValue for #name {
-                fn from_query_value(text: &str) -> Result<Self, String> { #read }
-            }
-        }
-    });
+        });
     quote! {
-        //! Query and header parameters of each operation: written by the client, read by
-        //! the server stub (the reading half is built with the `server` feature only).
+        //! Query and header parameters of each operation, written as the client sends
+        //! them (the server stub's module reads them back).
 
         #support
 
@@ -90,7 +51,7 @@ pub fn generate(api: &Api) -> TokenStream {
 /// The models some parameter holds (itself, in a list or nullable): only
 /// they get query conversions, so a crate with hundreds of models does not type-check
 /// hundreds of trait impls nothing calls.
-fn parameter_models(api: &Api) -> std::collections::BTreeSet<&str> {
+pub fn parameter_models(api: &Api) -> std::collections::BTreeSet<&str> {
     fn named(ty: &TypeRef) -> Option<&str> {
         match ty {
             TypeRef::Named(name) => Some(name),
@@ -192,69 +153,6 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
         })
         .collect();
     let headers_body = collect_body(&header_writes);
-    let reads = query_parameters.iter().map(|p| {
-        let field = ident(&p.name);
-        let wire = &p.wire_name;
-        match (strip_nullable(&p.ty), p.comma_delimited) {
-            (TypeRef::List(_), true) => quote! {
-                #wire => {
-                    let decoded = decode(value);
-                    let parsed: Result<Vec<_>, String> =
-                        split_list(&decoded).map(|v| FromQueryValue::from_query_value(&unescape(v))).collect();
-                    query.#field = Some(parsed.map_err(|e| format!("{}: {e}", #wire))?);
-                }
-            },
-            (TypeRef::List(_), false) => quote! {
-                #wire => {
-                    let item = FromQueryValue::from_query_value(&decode(value)).map_err(|e| format!("{}: {e}", #wire))?;
-                    query.#field.get_or_insert_with(Vec::new).push(item);
-                }
-            },
-            _ => quote! {
-                #wire => {
-                    let parsed = FromQueryValue::from_query_value(&decode(value)).map_err(|e| format!("{}: {e}", #wire))?;
-                    query.#field = Some(parsed);
-                }
-            },
-        }
-    });
-    let reads: Vec<TokenStream> = reads.collect();
-    let known = query_parameters
-        .iter()
-        .map(|p| format!("'{}'", p.wire_name))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let parse_body = if reads.is_empty() {
-        quote! {
-            let unknown: Vec<String> = raw
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|pair| format!("'{}'", decode(pair.split('=').next().unwrap_or_default())))
-                .collect();
-            if unknown.is_empty() {
-                Ok(Self::default())
-            } else {
-                Err(format!("Unknown query parameter(s): {}. This operation takes none.", unknown.join(", ")))
-            }
-        }
-    } else {
-        quote! {
-            let mut query = Self::default();
-            let mut unknown = Vec::new();
-            for pair in raw.split('&').filter(|p| !p.is_empty()) {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                let name = decode(name);
-                match name.as_str() {
-                    #( #reads )*
-                    _ => unknown.push(format!("'{name}'")),
-                }
-            }
-            if !unknown.is_empty() {
-                return Err(format!("Unknown query parameter(s): {}. Valid parameters are: {}", unknown.join(", "), #known));
-            }
-            Ok(query)
-        }
-    };
     let doc = format!(" Query and header parameters of `{}`.", operation.wire_id());
     Some(quote! {
         #[doc = #doc]
@@ -276,12 +174,6 @@ fn expand_query(operation: &Operation) -> Option<TokenStream> {
                 #headers_body
             }
 
-            /// Reads a raw query string (without `?`). Unknown names and values that do not
-            /// parse are refused, with a message naming them.
-            #[cfg(feature = "server")]
-            pub fn parse(raw: &str) -> Result<Self, String> {
-                #parse_body
-            }
         }
     })
 }
@@ -347,80 +239,11 @@ fn support() -> TokenStream {
             value.replace('%', "%25").replace(',', "%2C")
         }
 
-        /// Splits a decoded list value as the Cloud Controller does (on `/,\s*/`).
-        #[cfg(feature = "server")]
-        pub fn split_list(text: &str) -> impl Iterator<Item = &str> {
-            text.split(',').enumerate().map(|(i, item)| {
-                if i == 0 { item } else { item.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']) }
-            })
-        }
-
-        /// Decodes `%XX` escapes only (a list item after splitting: `+` stays `+`).
-        #[cfg(feature = "server")]
-        pub fn unescape(text: &str) -> String {
-            let bytes = text.as_bytes();
-            let mut out = Vec::with_capacity(bytes.len());
-            let mut i = 0;
-            while i < bytes.len() {
-                let hex = |b: u8| (b as char).to_digit(16);
-                match (bytes[i], bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
-                    (b'%', Some(high), Some(low)) => {
-                        out.push((high * 16 + low) as u8);
-                        i += 3;
-                    }
-                    (byte, _, _) => {
-                        out.push(byte);
-                        i += 1;
-                    }
-                }
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        }
-
         /// Encodes a parameter name, keeping the brackets of `created_ats[gt]`.
         pub fn encode_name(name: &str) -> String {
             encode(name).replace("%5B", "[").replace("%5D", "]")
         }
 
-
-        /// Reads a parameter value from query text.
-        #[cfg(feature = "server")]
-        pub trait FromQueryValue: Sized {
-            /// The value, or why the text is not one.
-            fn from_query_value(text: &str) -> Result<Self, String>;
-        }
-
-        #[cfg(feature = "server")]
-        macro_rules! parsed {
-            ($($t:ty => $what:literal),*) => {$(
-                impl FromQueryValue for $t {
-                    fn from_query_value(text: &str) -> Result<Self, String> {
-                        text.parse().map_err(|_| format!("'{text}' is not {}", $what))
-                    }
-                }
-            )*};
-        }
-        #[cfg(feature = "server")]
-        parsed!(i8 => "an integer", i16 => "an integer", i32 => "an integer", i64 => "an integer",
-                u8 => "an integer", u16 => "an integer", u32 => "an integer", u64 => "an integer",
-                bool => "true or false", serde_json::Number => "a number");
-
-        #[cfg(feature = "server")]
-        impl FromQueryValue for String {
-            fn from_query_value(text: &str) -> Result<Self, String> { Ok(text.to_string()) }
-        }
-        #[cfg(feature = "server")]
-        impl FromQueryValue for serde_json::Value {
-            fn from_query_value(text: &str) -> Result<Self, String> { Ok(serde_json::Value::String(text.to_string())) }
-        }
-        #[cfg(feature = "server")]
-        impl FromQueryValue for super::support::DateTime {
-            fn from_query_value(text: &str) -> Result<Self, String> { Ok(super::support::DateTime(text.to_string())) }
-        }
-        #[cfg(feature = "server")]
-        impl FromQueryValue for super::support::Uuid {
-            fn from_query_value(text: &str) -> Result<Self, String> { Ok(super::support::Uuid(text.to_string())) }
-        }
 
         /// Decodes `%XX` escapes and `+` in a query component (the client reads
         /// `X-Cf-Warnings` with it too).

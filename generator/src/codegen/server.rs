@@ -100,6 +100,7 @@ pub fn generate(api: &Api) -> TokenStream {
     });
     let support = support();
     let checks = super::check::generate(api);
+    let query_readers = super::query_read::generate(api);
     quote! {
         //! The server stub (feature `server`), on `axum`: implement the traits, then serve
         //! `router(service, Options::default())`, or one trait's operations with its own
@@ -114,6 +115,8 @@ pub fn generate(api: &Api) -> TokenStream {
         use super::params::*;
 
         #support
+
+        #query_readers
 
         #checks
 

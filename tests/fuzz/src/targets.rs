@@ -99,7 +99,11 @@ pub fn spec(bytes: &[u8]) {
             let _ = spec.operations();
             let _ = Validator::new(&spec);
             if text.len() < 32 << 10 {
-                let _ = capi_generator::codegen::generate_single_file(&spec, "fuzz.yaml");
+                let _ = capi_generator::codegen::generate_single_file(
+                    &spec,
+                    "fuzz.yaml",
+                    capi_generator::codegen::Parts::ALL,
+                );
             }
         }
         Err(diagnostics) => {
