@@ -117,6 +117,10 @@ pub fn encode_name(name: &str) -> String {
 /// Decodes `%XX` escapes and `+` in a query component (the client reads
 /// `X-Cf-Warnings` with it too).
 pub fn decode(text: &str) -> String {
+    percent_decode(text, true)
+}
+/// Decodes `%XX` escapes, and `+` as a space when `plus_is_space`.
+pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -131,7 +135,7 @@ pub fn decode(text: &str) -> String {
                 out.push((high * 16 + low) as u8);
                 i += 3;
             }
-            (b'+', _, _) => {
+            (b'+', _, _) if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }
