@@ -210,4 +210,18 @@ fn what_the_tape_cannot_vouch_for_goes_to_the_full_path() {
     // A key given twice: serde_json keeps the last, so the tape does not decide.
     let twice = br#"{"labels": {"a": "b"}, "annotations": {}, "labels": {}}"#;
     assert!(!validator.proves_valid(&target, twice, false));
+    // Keys are told apart by a summary first: many distinct keys (some with the same
+    // summary) are still proven valid, and a key given twice is caught however many
+    // keys stand between, in a nested object too.
+    let keys: Vec<String> = (0..40).map(|n| format!("\"k{n:02}x\": \"v\"")).collect();
+    let distinct = format!(
+        r#"{{"labels": {{{}}}, "annotations": {{}}}}"#,
+        keys.join(", ")
+    );
+    assert!(validator.proves_valid(&target, distinct.as_bytes(), false));
+    let repeated = format!(
+        r#"{{"labels": {{{}, "k00x": "w"}}, "annotations": {{}}}}"#,
+        keys.join(", ")
+    );
+    assert!(!validator.proves_valid(&target, repeated.as_bytes(), false));
 }

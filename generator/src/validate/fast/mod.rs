@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
-pub use tape::{Tape, TapeJson, TapeNode};
+pub use tape::{Scratch, TapeJson, TapeNode};
 
 /// A target schema compiled for the tape.
 pub type FastValidator = jsonschema::Validator<TapeJson>;
@@ -27,22 +27,15 @@ pub fn compile(root: &Value) -> Option<FastValidator> {
 }
 
 thread_local! {
-    /// simd-json rewrites its input in place: a copy of the payload, and its work buffers,
-    /// reused by every payload a thread checks.
-    static SCRATCH: RefCell<(Vec<u8>, simd_json::Buffers)> = RefCell::new((Vec::new(), simd_json::Buffers::default()));
+    /// The space every payload a thread checks is parsed in.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Calls `read` with the root of `bytes` parsed onto a tape (in this thread's scratch
 /// space), or returns `None` when the tape refuses them or might not say what serde_json's
-/// `Value` would (see [`Tape::parse`]). `read` must not itself ask for a tape.
+/// `Value` would (see [`Scratch::read`]). `read` must not itself ask for a tape.
 pub fn with_tape<T>(bytes: &[u8], read: impl FnOnce(TapeNode<'_>) -> T) -> Option<T> {
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.try_borrow_mut().ok()?;
-        let (copy, buffers) = &mut *scratch;
-        copy.clear();
-        copy.extend_from_slice(bytes);
-        Tape::parse(bytes, copy, buffers).map(|tape| read(tape.root()))
-    })
+    SCRATCH.with(|scratch| scratch.try_borrow_mut().ok()?.read(bytes, read))
 }
 
 /// Whether `bytes` (a payload, as [`crate::validate::payload::parse`] reads it) is proven

@@ -13,90 +13,150 @@ use simd_json::{Node as Entry, StaticNode};
 /// 128 levels, so deeper ones are left to it (with margin).
 const MAX_DEPTH: usize = 120;
 
-/// A payload parsed by simd-json, with a fingerprint of every object key.
-pub struct Tape<'a> {
-    entries: Vec<Entry<'a>>,
+/// Reusable space for parsing payloads onto tapes: the copy simd-json rewrites in place,
+/// its work buffers, the tape and what checking its keys needs. One per thread (see
+/// [`crate::validate::fast::with_tape`]); nothing in it outlives a call of [`Scratch::read`].
+pub struct Scratch {
+    copy: Vec<u8>,
+    buffers: simd_json::Buffers,
+    /// Empty between calls.
+    tape: simd_json::Tape<'static>,
+    /// At least one per tape entry: a key's fingerprint (read by [`TapeObject`]'s
+    /// lookups); what the other slots hold is never read.
     fingerprints: Vec<u32>,
 }
 
-/// A cheap summary of a key (length, first and last byte) that tells most unequal keys apart
-/// without comparing them.
-fn fingerprint(key: &str) -> u32 {
-    let bytes = key.as_bytes();
-    let first = bytes.first().copied().unwrap_or(0) as u32;
-    let last = bytes.last().copied().unwrap_or(0) as u32;
-    ((bytes.len() as u32) & 0xFFFF) | (first << 16) | (last << 24) | 1
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            copy: Vec::new(),
+            buffers: simd_json::Buffers::default(),
+            tape: simd_json::Tape(Vec::new()),
+            fingerprints: Vec::new(),
+        }
+    }
 }
 
-impl<'a> Tape<'a> {
-    /// Parses `scratch` (a copy of `bytes`, which simd-json rewrites in place). `None` when
-    /// simd-json refuses it, or when the tape might not say what the `Value` serde_json
-    /// would build from `bytes` says: a `\uD…` escape (simd-json 0.14 accepts a lone
-    /// surrogate that serde_json refuses), nesting past `MAX_DEPTH`, or an object holding
-    /// a key twice (`Value` keeps only the last).
-    pub fn parse(
-        bytes: &[u8],
-        scratch: &'a mut [u8],
-        buffers: &mut simd_json::Buffers,
-    ) -> Option<Tape<'a>> {
-        if memchr::memmem::find_iter(bytes, b"\\u")
-            .any(|at| matches!(bytes.get(at + 2), Some(b'd' | b'D')))
-        {
+/// A cheap summary of a key (length, first, middle and last byte) that tells most unequal
+/// keys apart without comparing them.
+fn fingerprint(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let byte = |at: usize| bytes.get(at).copied().unwrap_or(0) as u32;
+    let len = bytes.len();
+    ((len as u32 & 0xFF) | byte(len / 2) << 8 | byte(0) << 16 | byte(len.wrapping_sub(1)) << 24)
+        .max(1)
+}
+
+impl Scratch {
+    /// Calls `read` with the root of `bytes` parsed onto a tape, or returns `None` when
+    /// simd-json refuses them or the tape might not say what the `Value` serde_json would
+    /// build from `bytes` says: a `\uD…` escape (simd-json has accepted a lone surrogate
+    /// that serde_json refuses), nesting past `MAX_DEPTH`, or an object holding a key
+    /// twice (`Value` keeps only the last).
+    pub fn read<T>(&mut self, bytes: &[u8], read: impl FnOnce(TapeNode<'_>) -> T) -> Option<T> {
+        if may_escape_surrogate(bytes) {
             return None;
         }
-        let entries = simd_json::to_tape_with_buffers(scratch, buffers).ok()?.0;
-        let mut fingerprints = vec![0u32; entries.len()];
-        let mut ends: Vec<usize> = Vec::new();
-        for (at, entry) in entries.iter().enumerate() {
-            while ends.last() == Some(&at) {
-                ends.pop();
-            }
-            let (Entry::Array { count, .. } | Entry::Object { count, .. }) = entry else {
-                continue;
-            };
-            ends.push(at + 1 + count);
-            if ends.len() > MAX_DEPTH {
-                return None;
-            }
-            let Entry::Object { len, .. } = entry else {
-                continue;
-            };
-            let first = at + 1;
-            let mut key = first;
-            for _ in 0..*len {
-                let Entry::String(name) = entries[key] else {
-                    return None;
-                };
-                let print = fingerprint(name);
-                // A key seen before in this object? Compare fingerprints, then text.
-                let mut other = first;
-                while other < key {
-                    if fingerprints[other] == print {
-                        if let Entry::String(earlier) = entries[other] {
-                            if earlier == name {
-                                return None;
-                            }
-                        }
-                    }
-                    other = end_of(&entries, other + 1);
+        self.copy.clear();
+        self.copy.extend_from_slice(bytes);
+        let mut tape = std::mem::replace(&mut self.tape, simd_json::Tape(Vec::new())).reset();
+        let parsed = simd_json::fill_tape(&mut self.copy, &mut self.buffers, &mut tape).is_ok();
+        let found = (parsed && index(&tape.0, &mut self.fingerprints)).then(|| {
+            read(TapeNode {
+                entries: &tape.0,
+                fingerprints: &self.fingerprints,
+                at: 0,
+            })
+        });
+        self.tape = tape.reset();
+        found
+    }
+}
+
+/// Whether `bytes` might hold a `\uD…` escape: any `\u` followed by `d` (an escaped
+/// backslash before `ud` too, which only costs the fast path). A HAR entry is full of
+/// backslashes (its body is an escaped string), so the search is for the pair.
+fn may_escape_surrogate(bytes: &[u8]) -> bool {
+    static ESCAPE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\\u"));
+    ESCAPE
+        .find_iter(bytes)
+        .any(|at| matches!(bytes.get(at + 2), Some(b'd' | b'D')))
+}
+
+/// Writes each key's fingerprint into `fingerprints`; `false` when `entries` nest deeper
+/// than `MAX_DEPTH` or an object in them holds a key twice.
+fn index(entries: &[Entry<'_>], fingerprints: &mut Vec<u32>) -> bool {
+    // Only keys' slots are read, and each is written below: what the rest hold from an
+    // earlier payload does not matter, so nothing is cleared.
+    if fingerprints.len() < entries.len() {
+        fingerprints.resize(entries.len(), 0);
+    }
+    let mut index = Index {
+        entries,
+        fingerprints,
+    };
+    entries.is_empty() || index.value(0, 0).is_some()
+}
+
+/// What [`index`] works with.
+struct Index<'t, 'e> {
+    entries: &'t [Entry<'e>],
+    fingerprints: &'t mut [u32],
+}
+
+impl Index<'_, '_> {
+    /// Indexes the value at `at` (nested in `depth` containers) and everything in it;
+    /// returns the tape index after it.
+    fn value(&mut self, at: usize, depth: usize) -> Option<usize> {
+        match self.entries[at] {
+            Entry::Object { len, .. } if depth < MAX_DEPTH => self.object(at, len, depth),
+            Entry::Array { len, .. } if depth < MAX_DEPTH => {
+                let mut element = at + 1;
+                for _ in 0..len {
+                    element = self.value(element, depth + 1)?;
                 }
-                fingerprints[key] = print;
-                key = end_of(&entries, key + 1);
+                Some(element)
             }
+            Entry::Object { .. } | Entry::Array { .. } => None,
+            _ => Some(at + 1),
         }
-        Some(Tape {
-            entries,
-            fingerprints,
-        })
     }
 
-    /// The root value.
-    pub fn root(&self) -> TapeNode<'_> {
-        TapeNode {
-            entries: &self.entries,
-            fingerprints: &self.fingerprints,
-            at: 0,
+    fn object(&mut self, at: usize, len: usize, depth: usize) -> Option<usize> {
+        // One bit per key seen (from its fingerprint): a key whose bit is clear is new, so
+        // only a key whose bit is set is compared with the keys before it.
+        let mut seen = 0u64;
+        let mut key = at + 1;
+        for _ in 0..len {
+            let Entry::String(name) = self.entries[key] else {
+                return None;
+            };
+            let print = fingerprint(name);
+            self.fingerprints[key] = print;
+            let bit = 1u64 << (print.wrapping_mul(0x9E37_79B1) >> 26);
+            if seen & bit != 0 && self.holds_key(at + 1, key, name) {
+                return None;
+            }
+            seen |= bit;
+            key = match self.entries[key + 1] {
+                Entry::Object { .. } | Entry::Array { .. } => self.value(key + 1, depth + 1)?,
+                _ => key + 2,
+            };
         }
+        Some(key)
+    }
+
+    /// Whether one of the keys from tape index `first` up to `end` (of one object) is `name`.
+    fn holds_key(&self, first: usize, end: usize, name: &str) -> bool {
+        let mut key = first;
+        while key < end {
+            if matches!(self.entries[key], Entry::String(earlier) if earlier == name) {
+                return true;
+            }
+            key = end_of(self.entries, key + 1);
+        }
+        false
     }
 }
 
