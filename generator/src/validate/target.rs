@@ -155,35 +155,52 @@ fn resolve_schema(
 /// Strips a scheme, host, query and fragment, leaving the path.
 pub fn path_of(url_or_path: &str) -> &str {
     let mut path = url_or_path;
-    if let Some(rest) = path.split_once("://").map(|(_, rest)| rest) {
-        path = rest.find('/').map_or("/", |i| &rest[i..]);
+    // A scheme is letters (and `+-.`) before `://`; a path's first byte is `/`.
+    if let Some(colon) = path.bytes().position(|b| b == b':' || b == b'/') {
+        if path[colon..].starts_with("://") {
+            let rest = &path[colon + 3..];
+            path = rest.find('/').map_or("/", |i| &rest[i..]);
+        }
     }
-    let end = path.find(['?', '#']).unwrap_or(path.len());
+    let end = path
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(path.len());
     &path[..end]
 }
 
-/// How well a path template matches a concrete path: `None` for no match, else the
-/// number of literal segments (more is more specific). `slashes` counts those of `path`
-/// without its trailing ones: every operation is tried for every exchange, so the path's
-/// are counted once, and nothing is collected.
-fn template_score(template: &str, path: &str, slashes: usize) -> Option<usize> {
-    let (template, path) = (template.trim_end_matches('/'), path.trim_end_matches('/'));
-    if template.bytes().filter(|&b| b == b'/').count() != slashes {
-        return None;
-    }
+/// How well a path template matches a concrete path (both without trailing slashes):
+/// `None` for no match, else the number of literal segments (more is more specific).
+/// Every operation is tried for every exchange, so it walks both once and collects
+/// nothing; most templates part from the path within a few bytes.
+fn template_score(template: &str, path: &str) -> Option<usize> {
+    let (mut template, mut path) = (template.as_bytes(), path.as_bytes());
     let mut literal = 0;
-    for (t, c) in template.split('/').zip(path.split('/')) {
-        if t.starts_with('{') && t.ends_with('}') {
-            if c.is_empty() {
+    loop {
+        let t_end = template
+            .iter()
+            .position(|&b| b == b'/')
+            .unwrap_or(template.len());
+        let p_end = path.iter().position(|&b| b == b'/').unwrap_or(path.len());
+        let (t, p) = (&template[..t_end], &path[..p_end]);
+        if t.len() >= 2 && t[0] == b'{' && t[t.len() - 1] == b'}' {
+            if p.is_empty() {
                 return None;
             }
-        } else if t == c {
+        } else if t == p {
             literal += 1;
         } else {
             return None;
         }
+        match (t_end < template.len(), p_end < path.len()) {
+            (true, true) => {
+                template = &template[t_end + 1..];
+                path = &path[p_end + 1..];
+            }
+            (false, false) => return Some(literal),
+            _ => return None,
+        }
     }
-    Some(literal)
 }
 
 /// Finds the operation for a method and path; an undocumented path or method is a finding.
@@ -195,20 +212,19 @@ pub fn match_operation<'a>(
     method: &str,
     path: &str,
 ) -> Result<&'a OperationRef, Violation> {
-    let method = method.to_ascii_uppercase();
-    let path = path_of(path);
-    let slashes = path
-        .trim_end_matches('/')
-        .bytes()
-        .filter(|&b| b == b'/')
-        .count();
+    let written = path_of(path);
+    let path = written.trim_end_matches('/');
     let best = |candidates: &mut dyn Iterator<Item = &'a OperationRef>| {
         candidates
-            .filter_map(|o| template_score(&o.path, path, slashes).map(|s| (s, o)))
+            .filter_map(|o| template_score(o.path.trim_end_matches('/'), path).map(|s| (s, o)))
             .max_by_key(|(s, _)| *s)
             .map(|(_, o)| o)
     };
-    if let Some(operation) = best(&mut operations.iter().filter(|o| o.method == method)) {
+    if let Some(operation) = best(
+        &mut operations
+            .iter()
+            .filter(|o| o.method.eq_ignore_ascii_case(method)),
+    ) {
         return Ok(operation);
     }
     let finding = match best(&mut operations.iter()) {
@@ -221,7 +237,7 @@ pub fn match_operation<'a>(
             Violation {
                 part: String::new(),
                 pointer: String::new(),
-                found: format!("{method} {path}"),
+                found: format!("{} {written}", method.to_ascii_uppercase()),
                 expected: format!(
                     "one of the documented methods of {}: {}",
                     other.path,
@@ -234,7 +250,7 @@ pub fn match_operation<'a>(
         None => Violation {
             part: String::new(),
             pointer: String::new(),
-            found: format!("{method} {path}"),
+            found: format!("{} {written}", method.to_ascii_uppercase()),
             expected: "a path documented in the spec".into(),
             spec_location: "#/paths".into(),
             spec_position: None,
@@ -363,6 +379,36 @@ mod tests {
                 .unwrap()
                 .path,
             "/v3/apps/{guid}/env"
+        );
+    }
+
+    #[test]
+    fn a_url_or_path_comes_down_to_its_path() {
+        for (written, path) in [
+            ("https://api.example.org/v3/apps?x=1#top", "/v3/apps"),
+            ("http://api.example.org", "/"),
+            ("/v3/apps/?redirect=https://elsewhere/x", "/v3/apps/"),
+            ("/v3/apps#a?b", "/v3/apps"),
+            ("", ""),
+        ] {
+            assert_eq!(path_of(written), path, "{written}");
+        }
+        // Segments are compared whole, trailing slashes aside, and a parameter needs text.
+        let ops = [op("GET", "/v3/apps/{guid}/"), op("GET", "/")];
+        assert_eq!(
+            match_operation(&ops, "GET", "/v3/apps/a").unwrap().path,
+            "/v3/apps/{guid}/"
+        );
+        assert_eq!(match_operation(&ops, "GET", "/").unwrap().path, "/");
+        for unmatched in ["/v3/apps//", "/v3/apps/a/b", "/v3/app/a", "/v3/apps"] {
+            let found = match_operation(&ops, "GET", unmatched).map(|o| &o.path);
+            assert!(found.is_err(), "{unmatched}: {found:?}");
+        }
+        assert_eq!(
+            match_operation(&ops, "put", "/v3/apps/a/")
+                .unwrap_err()
+                .found,
+            "PUT /v3/apps/a/"
         );
     }
 
