@@ -432,6 +432,12 @@ fn big_capture(
             .lines()
             .find(|l| l.contains(" passed, "))
             .unwrap_or_default();
+        if !summary.contains(&format!("{count} passed, 0 failed")) {
+            bail!(
+                "`validate` did not pass the {count} exchanges: {}",
+                said.trim()
+            );
+        }
         writeln!(
             io.stdout,
             "  {label:<16} {:>8.3} s {:>7.1} MB/s  peak {peak}  ({summary})",
@@ -441,7 +447,7 @@ fn big_capture(
         one_core.get_or_insert(time);
     }
     if let Some(schema) = peers {
-        match crate::peers::har_ajv(root, &scratch.join("peers"), schema, &path) {
+        match crate::peers::har_ajv(root, &scratch.join("peers"), schema, &path, count) {
             Ok(ajv) => {
                 let ours = one_core.unwrap_or_default();
                 writeln!(

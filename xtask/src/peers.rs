@@ -137,12 +137,15 @@ pub fn median_of_three(command: &mut Command) -> anyhow::Result<(Duration, Strin
 }
 
 /// `../shared/bench/har_ajv.cjs` (Node: parse the HAR, ajv on every response body) on
-/// `har` against `schema`, pinned to one core: the median wall time of three whole runs.
+/// `har` against `schema`, pinned to one core: the median wall time of three whole runs,
+/// each of which must have checked all `entries` bodies (Node cannot hold a string past
+/// 512 MB, so the script fails on a larger capture; a failed run is not a time).
 pub fn har_ajv(
     root: &Path,
     dir: &Path,
     schema: &serde_json::Value,
     har: &Path,
+    entries: usize,
 ) -> anyhow::Result<Duration> {
     let node_dir = ajv_modules(dir)?;
     let schema_path = node_dir.join("har-schema.json");
@@ -153,7 +156,14 @@ pub fn har_ajv(
         .arg(&schema_path)
         .arg(har)
         .env("NODE_PATH", node_dir.join("node_modules"));
-    Ok(median_of_three(&mut command)?.0)
+    let (time, said) = median_of_three(&mut command)?;
+    if !said.starts_with(&format!("{entries} bodies, 0 invalid")) {
+        bail!(
+            "the script did not check the {entries} bodies: {}",
+            said.trim()
+        );
+    }
+    Ok(time)
 }
 
 fn ajv(root: &Path, dir: &Path, ours: &[Measured]) -> anyhow::Result<Vec<f64>> {
